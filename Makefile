@@ -1,0 +1,47 @@
+# The two commands of the README:
+#   make demo   set everything up, then run the main job (the demo on the bundled replay fleet)
+#   make test   set everything up, then run lint, type checks and the whole test suite
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+TOOLS := .tools
+
+.PHONY: demo test setup tools lint typecheck pytest bench clean
+
+$(STAMP): pyproject.toml
+	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "escalator needs Python 3.11 or newer: set PY=python3.11")'
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade "pip>=24"
+	@echo "installing escalator and its pinned dependencies (the first install builds llama.cpp: about 15 minutes on 2 cores)"
+	$(BIN)/python -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Optional toolchains for the compile validator's tests (skipped with a reason when absent).
+tools:
+	@if command -v npm >/dev/null 2>&1 && [ ! -x $(TOOLS)/node_modules/.bin/tsc ]; then \
+		npm install -s --no-audit --no-fund --prefix $(TOOLS) typescript@5.9.3 >/dev/null 2>&1 \
+		|| echo "note: could not install TypeScript; tsc tests will be skipped"; fi
+
+demo: $(STAMP)
+	$(BIN)/escalator demo
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests
+	$(BIN)/ruff format --check src tests
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP) tools
+	PATH="$(CURDIR)/$(TOOLS)/node_modules/.bin:$$PATH" $(BIN)/pytest
+
+test: lint typecheck pytest
+
+bench: $(STAMP)
+	$(BIN)/pytest tests -m bench --benchmark-enable -q
+
+clean:
+	rm -rf $(VENV) $(TOOLS) .mypy_cache .ruff_cache .pytest_cache

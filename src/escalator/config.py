@@ -1,0 +1,695 @@
+"""Configuration: built-in defaults (the seed plan) merged with ``escalator.toml``.
+
+Lookup order: ``--config PATH``, ``$ESCALATOR_CONFIG``, ``./escalator.toml``, the user
+config dir (``~/.config/escalator/config.toml``). A user file is merged over the
+defaults table by table, so ``[models.qwen3-30b] model_id = "..."`` changes one key.
+Unknown keys are errors. API keys never live here: only the *names* of environment
+variables do.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from escalator.errors import ConfigError
+from escalator.registry import EditFormat, ModelSpec, ModelTier, Registry
+from escalator.task import TaskType
+
+__all__ = [
+    "AFTER_LAST_CHOICES",
+    "PROVIDER_KINDS",
+    "BudgetConfig",
+    "ChainConfig",
+    "Config",
+    "CostGuardConfig",
+    "McpConfig",
+    "ProviderConfig",
+    "ValidationConfig",
+    "default_config",
+    "find_config_file",
+    "load_config",
+    "parse_config",
+]
+
+PROVIDER_KINDS = ("lmstudio", "ollama", "llamacpp", "vllm", "openai", "anthropic", "gemini")
+AFTER_LAST_CHOICES = ("manual_review", "skip")
+VALIDATOR_NAMES = ("syntax", "compile", "tests", "semantic", "benchmark", "agreement")
+GUARD_POLICIES = ("ask", "allow_under_usd", "deny")
+
+# Environment variables that may hold each provider kind's API key (first present wins).
+DEFAULT_KEY_ENV: dict[str, tuple[str, ...]] = {
+    "anthropic": ("ANTHROPIC_API_KEY",),
+    "gemini": ("GEMINI_API_KEY", "GOOGLE_API_KEY"),
+    "openai": ("OPENAI_API_KEY",),
+    "lmstudio": ("LMSTUDIO_API_TOKEN",),
+}
+
+
+@dataclass(frozen=True)
+class ProviderConfig:
+    """An endpoint: where it is, how to reach it, how much it serves at once."""
+
+    name: str
+    kind: str
+    base_url: str
+    api_key_env: tuple[str, ...] = ()
+    timeout_s: float = 600.0
+    connect_timeout_s: float = 5.0
+    max_concurrent: int = 4
+    max_retries: int = 2
+    backoff_base_s: float = 0.5
+    backoff_max_s: float = 30.0
+    circuit_failures: int = 3
+    circuit_cooloff_s: float = 30.0
+
+    @property
+    def is_local_server(self) -> bool:
+        return self.kind in ("lmstudio", "ollama", "llamacpp", "vllm")
+
+    def api_key(self) -> str | None:
+        """The API key from the environment, or None; never stored or logged."""
+        for name in self.api_key_env:
+            value = os.environ.get(name)
+            if value:
+                return value
+        return None
+
+
+@dataclass(frozen=True)
+class ChainConfig:
+    """One row of the escalation matrix."""
+
+    task_type: TaskType
+    complexity: tuple[int, int]
+    chain: tuple[str, ...]
+    checkers: tuple[str, ...]
+    attempts_per_model: int
+    validators: tuple[str, ...]
+    after_last: str
+
+
+@dataclass(frozen=True)
+class CostGuardConfig:
+    """What happens before the first paid call when nobody can be asked."""
+
+    policy: str = "ask"
+    allow_under_usd: float = 0.0
+
+
+@dataclass(frozen=True)
+class BudgetConfig:
+    """Hard spending limits, checked before every call against its worst case."""
+
+    per_task_usd: float | None = 1.0
+    daily_usd: dict[TaskType, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ValidationConfig:
+    """Validator settings shared by all tasks (overridable per project)."""
+
+    timeout_s: float = 120.0
+    memory_mb: int = 2048
+    cpu_s: int = 300
+    feedback_chars: int = 2500
+    semantic_min_confidence: float = 0.8
+    checker_model: str | None = None
+    test_command: str | None = None
+    stop_at_first_failure: bool = True
+    network: bool = False
+    compile_commands: dict[str, str] = field(default_factory=dict)
+    benchmark_command: str | None = None
+    benchmark_target: float | None = None
+    benchmark_direction: str = "lower"
+    benchmark_field: str | None = None
+
+
+@dataclass(frozen=True)
+class McpConfig:
+    workspace_roots: tuple[str, ...] = ()
+    token_env: str = "ESCALATOR_MCP_TOKEN"
+    require_token: bool = False
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole configuration, validated."""
+
+    providers: dict[str, ProviderConfig]
+    registry: Registry
+    matrix: dict[TaskType, ChainConfig]
+    cost_guard: CostGuardConfig
+    budgets: BudgetConfig
+    validation: ValidationConfig
+    mcp: McpConfig
+    db_path: Path
+    source: str = "built-in defaults"
+
+    @property
+    def models(self) -> dict[str, ModelSpec]:
+        return self.registry.models
+
+    def provider_for(self, model_key: str) -> ProviderConfig:
+        return self.providers[self.registry.get(model_key).provider]
+
+    def chain_for(self, task_type: TaskType) -> ChainConfig:
+        return self.matrix[task_type]
+
+
+# --------------------------------------------------------------------------- defaults
+
+DEFAULTS: dict[str, Any] = {
+    "providers": {
+        "lmstudio": {"kind": "lmstudio", "base_url": "http://localhost:1234", "max_concurrent": 4},
+        "gemini": {
+            "kind": "gemini",
+            "base_url": "https://generativelanguage.googleapis.com",
+            "max_concurrent": 8,
+            "timeout_s": 300.0,
+        },
+        "anthropic": {
+            "kind": "anthropic",
+            "base_url": "https://api.anthropic.com",
+            "max_concurrent": 8,
+            "timeout_s": 300.0,
+        },
+    },
+    "models": {
+        "local-14b": {
+            "provider": "lmstudio",
+            "model_id": "qwen2.5-14b-instruct",
+            "tier": "LOCAL_FAST",
+            "context_window": 32768,
+            "edit_format": "whole",
+            "capabilities": ["json_schema", "streaming"],
+        },
+        "qwen3-30b": {
+            "provider": "lmstudio",
+            "model_id": "qwen/qwen3-30b-a3b",
+            "tier": "LOCAL_BALANCED",
+            "context_window": 32768,
+            "edit_format": "whole",
+            "capabilities": ["json_schema", "streaming"],
+        },
+        "local-32b": {
+            "provider": "lmstudio",
+            "model_id": "qwen2.5-coder-32b-instruct",
+            "tier": "LOCAL_QUALITY",
+            "context_window": 32768,
+            "edit_format": "whole",
+            "capabilities": ["json_schema", "streaming"],
+        },
+        "gemini-flash": {
+            "provider": "gemini",
+            "model_id": "gemini-3.8-flash",
+            "tier": "FLASH",
+            "price_in_per_mtok": 0.75,
+            "price_out_per_mtok": 3.75,
+            "context_window": 1048576,
+            "max_output_tokens": 8192,
+            "edit_format": "search_replace",
+            "capabilities": ["json_schema", "streaming"],
+        },
+        "gemini-pro": {
+            "provider": "gemini",
+            "model_id": "gemini-3.1-pro-preview",
+            "tier": "PRO",
+            "price_in_per_mtok": 2.0,
+            "price_out_per_mtok": 12.0,
+            "context_window": 200000,
+            "max_output_tokens": 8192,
+            "edit_format": "search_replace",
+            "capabilities": ["json_schema", "streaming"],
+        },
+        "haiku": {
+            "provider": "anthropic",
+            "model_id": "claude-haiku-5-5",
+            "tier": "HAIKU",
+            "price_in_per_mtok": 0.10,
+            "price_out_per_mtok": 0.50,
+            "context_window": 100000,
+            "max_output_tokens": 8192,
+            "edit_format": "search_replace",
+            "capabilities": ["streaming"],
+        },
+        "sonnet": {
+            "provider": "anthropic",
+            "model_id": "claude-sonnet-5-5",
+            "tier": "SONNET",
+            "price_in_per_mtok": 2.0,
+            "price_out_per_mtok": 10.0,
+            "context_window": 200000,
+            "max_output_tokens": 8192,
+            "edit_format": "search_replace",
+            "capabilities": ["streaming"],
+        },
+        "opus": {
+            "provider": "anthropic",
+            "model_id": "claude-opus-5-5",
+            "tier": "OPUS",
+            "price_in_per_mtok": 4.0,
+            "price_out_per_mtok": 20.0,
+            "context_window": 200000,
+            "max_output_tokens": 8192,
+            "edit_format": "search_replace",
+            "capabilities": ["streaming"],
+        },
+    },
+    "matrix": {
+        "quick_edit": {
+            "complexity": [0, 2],
+            "chain": ["local-14b", "gemini-flash"],
+            "checkers": [],
+            "attempts_per_model": 2,
+            "validators": ["syntax"],
+            "after_last": "skip",
+        },
+        "standard_development": {
+            "complexity": [3, 5],
+            "chain": ["qwen3-30b", "local-32b", "haiku"],
+            "checkers": ["qwen3-30b", "gemini-flash"],
+            "attempts_per_model": 3,
+            "validators": ["syntax", "tests"],
+            "after_last": "skip",
+        },
+        "complex_architecture": {
+            "complexity": [6, 8],
+            "chain": ["local-32b", "haiku", "sonnet"],
+            "checkers": ["local-32b", "sonnet"],
+            "attempts_per_model": 3,
+            "validators": ["syntax", "tests", "semantic"],
+            "after_last": "manual_review",
+        },
+        "critical": {
+            "complexity": [9, 10],
+            "chain": ["sonnet", "opus"],
+            "checkers": ["sonnet", "opus"],
+            "attempts_per_model": 2,
+            "validators": ["syntax", "compile", "tests", "semantic", "benchmark"],
+            "after_last": "manual_review",
+        },
+    },
+    "cost_guard": {"policy": "ask", "allow_under_usd": 0.0},
+    "budgets": {
+        "per_task_usd": 1.0,
+        "daily_usd": {
+            "quick_edit": 1.0,
+            "standard_development": 5.0,
+            "complex_architecture": 10.0,
+            "critical": 20.0,
+        },
+    },
+    "validation": {},
+    "mcp": {},
+    "store": {},
+}
+
+
+def default_config() -> Config:
+    """The built-in defaults: the seed plan's registry and matrix."""
+    return parse_config({}, source="built-in defaults")
+
+
+# --------------------------------------------------------------------------- lookup
+
+
+def find_config_file(explicit: str | os.PathLike[str] | None = None) -> Path | None:
+    """The config file to use, by the documented lookup order, or None for defaults."""
+    if explicit:
+        path = Path(explicit).expanduser()
+        if not path.is_file():
+            raise ConfigError(
+                "--config",
+                f"file {str(path)!r} does not exist; "
+                f"run 'escalator init --path {path}' to create it",
+            )
+        return path
+    env = os.environ.get("ESCALATOR_CONFIG")
+    if env:
+        path = Path(env).expanduser()
+        if not path.is_file():
+            raise ConfigError(
+                "ESCALATOR_CONFIG",
+                f"points at {str(path)!r}, which does not exist; unset it or create the file",
+            )
+        return path
+    local = Path.cwd() / "escalator.toml"
+    if local.is_file():
+        return local
+    user = Path(platformdirs.user_config_dir("escalator", appauthor=False)) / "config.toml"
+    return user if user.is_file() else None
+
+
+def load_config(explicit: str | os.PathLike[str] | None = None) -> Config:
+    """Find, read, merge and validate the configuration."""
+    path = find_config_file(explicit)
+    if path is None:
+        return default_config()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError("(file)", f"is not valid TOML: {exc}", source=str(path)) from None
+    except OSError as exc:
+        raise ConfigError("(file)", f"cannot be read: {exc}", source=str(path)) from None
+    return parse_config(data, source=str(path))
+
+
+# --------------------------------------------------------------------------- parsing
+
+
+def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(out.get(key), Mapping):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+class _Section:
+    """Reads one TOML table, checking types and rejecting unknown keys."""
+
+    def __init__(self, path: str, table: Any, source: str) -> None:
+        self.path = path
+        self.source = source
+        if not isinstance(table, Mapping):
+            self.fail(path, table, "must be a table")
+        self.table: Mapping[str, Any] = table
+        self.used: set[str] = set()
+
+    def fail(self, key: str, value: Any, allowed: str) -> None:
+        raise ConfigError(key, f"value {value!r} is invalid: {allowed}", source=self.source)
+
+    def _get(self, key: str, default: Any) -> Any:
+        self.used.add(key)
+        return self.table.get(key, default)
+
+    def text(self, key: str, default: Any = None, *, choices: tuple[str, ...] = ()) -> Any:
+        value = self._get(key, default)
+        if value is None:
+            return None
+        if not isinstance(value, str) or (choices and value not in choices):
+            allowed = f"one of {', '.join(choices)}" if choices else "a string"
+            self.fail(f"{self.path}.{key}", value, f"must be {allowed}")
+        return value
+
+    def number(self, key: str, default: Any, *, minimum: float = 0.0, integer: bool = False) -> Any:
+        value = self._get(key, default)
+        if value is None:
+            return None
+        ok_type = isinstance(value, int) if integer else isinstance(value, int | float)
+        if isinstance(value, bool) or not ok_type or value < minimum:
+            kind = "an integer" if integer else "a number"
+            self.fail(f"{self.path}.{key}", value, f"must be {kind} >= {minimum:g}")
+        return int(value) if integer else float(value)
+
+    def flag(self, key: str, default: bool) -> bool:
+        value = self._get(key, default)
+        if not isinstance(value, bool):
+            self.fail(f"{self.path}.{key}", value, "must be true or false")
+        return bool(value)
+
+    def texts(
+        self,
+        key: str,
+        default: Any,
+        *,
+        check: Callable[[str], bool] | None = None,
+        allowed: str = "",
+    ) -> tuple[str, ...]:
+        value = self._get(key, default)
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.fail(f"{self.path}.{key}", value, "must be a list of strings")
+        for item in value:
+            if check is not None and not check(item):
+                self.fail(f"{self.path}.{key}", item, allowed)
+        return tuple(value)
+
+    def table_of(self, key: str) -> Mapping[str, Any]:
+        value = self._get(key, {})
+        if not isinstance(value, Mapping):
+            self.fail(f"{self.path}.{key}", value, "must be a table")
+        table: Mapping[str, Any] = value
+        return table
+
+    def done(self) -> None:
+        unknown = sorted(set(self.table) - self.used)
+        if unknown:
+            known = ", ".join(sorted(self.used))
+            raise ConfigError(
+                f"{self.path}.{unknown[0]}",
+                f"is not a known key (known keys here: {known})",
+                source=self.source,
+            )
+
+
+def parse_config(data: Mapping[str, Any], *, source: str = "(dict)") -> Config:
+    """Validate a TOML document merged over the defaults; raises ConfigError."""
+    merged = _merge(DEFAULTS, data)
+    top = _Section("", merged, source)
+    top.path = "(top level)"
+    providers = _parse_providers(top.table_of("providers"), source)
+    models = _parse_models(top.table_of("models"), providers, source)
+    matrix = _parse_matrix(top.table_of("matrix"), models, source)
+    cost_guard = _parse_cost_guard(top.table_of("cost_guard"), source)
+    budgets = _parse_budgets(top.table_of("budgets"), source)
+    validation = _parse_validation(top.table_of("validation"), models, source)
+    mcp = _parse_mcp(top.table_of("mcp"), source)
+    store = _Section("store", top.table_of("store"), source)
+    default_db = Path(platformdirs.user_data_dir("escalator", appauthor=False)) / "tasks.db"
+    db = store.text("db_path", None)
+    store.done()
+    unknown = sorted(set(merged) - top.used)
+    if unknown:
+        allowed = "providers, models, matrix, cost_guard, budgets, validation, mcp, store"
+        raise ConfigError(unknown[0], f"is not a known section (allowed: {allowed})", source=source)
+    return Config(
+        providers=providers,
+        registry=Registry(models),
+        matrix=matrix,
+        cost_guard=cost_guard,
+        budgets=budgets,
+        validation=validation,
+        mcp=mcp,
+        db_path=Path(db).expanduser() if db else default_db,
+        source=source,
+    )
+
+
+def _parse_providers(tables: Mapping[str, Any], source: str) -> dict[str, ProviderConfig]:
+    out: dict[str, ProviderConfig] = {}
+    for name, table in tables.items():
+        s = _Section(f"providers.{name}", table, source)
+        kind = s.text("kind", None, choices=PROVIDER_KINDS)
+        if kind is None:
+            s.fail(
+                f"providers.{name}.kind", None, f"is required: one of {', '.join(PROVIDER_KINDS)}"
+            )
+        base_url = s.text("base_url", None)
+        if not base_url or not base_url.startswith(("http://", "https://")):
+            s.fail(f"providers.{name}.base_url", base_url, "must be an http:// or https:// URL")
+        default_env = list(DEFAULT_KEY_ENV.get(kind, ()))
+        out[name] = ProviderConfig(
+            name=name,
+            kind=kind,
+            base_url=base_url.rstrip("/"),
+            api_key_env=s.texts("api_key_env", default_env),
+            timeout_s=s.number("timeout_s", 600.0, minimum=0.001),
+            connect_timeout_s=s.number("connect_timeout_s", 5.0, minimum=0.001),
+            max_concurrent=s.number("max_concurrent", 4, minimum=1, integer=True),
+            max_retries=s.number("max_retries", 2, integer=True),
+            backoff_base_s=s.number("backoff_base_s", 0.5),
+            backoff_max_s=s.number("backoff_max_s", 30.0),
+            circuit_failures=s.number("circuit_failures", 3, minimum=1, integer=True),
+            circuit_cooloff_s=s.number("circuit_cooloff_s", 30.0),
+        )
+        if "api_key" in s.table:
+            raise ConfigError(
+                f"providers.{name}.api_key",
+                "API keys are never read from the file; set the environment variable named "
+                f"by api_key_env ({', '.join(default_env) or 'e.g. MY_API_KEY'}) instead",
+                source=source,
+            )
+        s.done()
+    return out
+
+
+def _parse_models(
+    tables: Mapping[str, Any], providers: Mapping[str, ProviderConfig], source: str
+) -> dict[str, ModelSpec]:
+    out: dict[str, ModelSpec] = {}
+    for key, table in tables.items():
+        s = _Section(f"models.{key}", table, source)
+        provider = s.text("provider", None)
+        if provider not in providers:
+            s.fail(
+                f"models.{key}.provider",
+                provider,
+                f"must name a configured provider ({', '.join(providers)})",
+            )
+        model_id = s.text("model_id", None)
+        if not model_id:
+            s.fail(
+                f"models.{key}.model_id", model_id, "is required: the provider's id for the model"
+            )
+        tier_name = s.text("tier", None)
+        try:
+            tier = ModelTier.parse(tier_name or "")
+        except ValueError as exc:
+            raise ConfigError(f"models.{key}.tier", str(exc), source=source) from None
+        fmt = s.text("edit_format", "whole", choices=tuple(f.value for f in EditFormat))
+        out[key] = ModelSpec(
+            key=key,
+            provider=provider,
+            model_id=model_id,
+            tier=tier,
+            price_in_per_mtok=s.number("price_in_per_mtok", 0.0),
+            price_out_per_mtok=s.number("price_out_per_mtok", 0.0),
+            context_window=s.number("context_window", 32768, minimum=256, integer=True),
+            max_output_tokens=s.number("max_output_tokens", 4096, minimum=1, integer=True),
+            edit_format=EditFormat(fmt),
+            capabilities=frozenset(s.texts("capabilities", [])),
+        )
+        s.done()
+    return out
+
+
+def _parse_matrix(
+    tables: Mapping[str, Any], models: Mapping[str, ModelSpec], source: str
+) -> dict[TaskType, ChainConfig]:
+    out: dict[TaskType, ChainConfig] = {}
+    known_models = ", ".join(models)
+    for name, table in tables.items():
+        try:
+            task_type = TaskType.parse(name)
+        except ValueError as exc:
+            raise ConfigError(f"matrix.{name}", str(exc), source=source) from None
+        s = _Section(f"matrix.{name}", table, source)
+        comp = s._get("complexity", [0, 10])
+        if (
+            not isinstance(comp, list)
+            or len(comp) != 2
+            or not all(isinstance(c, int) and 0 <= c <= 10 for c in comp)
+            or comp[0] > comp[1]
+        ):
+            s.fail(
+                f"matrix.{name}.complexity", comp, "must be [low, high] with 0 <= low <= high <= 10"
+            )
+        chain = s.texts(
+            "chain",
+            [],
+            check=lambda m: m in models,
+            allowed=f"must be a configured model ({known_models})",
+        )
+        if not chain:
+            s.fail(f"matrix.{name}.chain", chain, "must list at least one model, cheapest first")
+        checkers = s.texts(
+            "checkers",
+            [],
+            check=lambda m: m in models,
+            allowed=f"must be a configured model ({known_models})",
+        )
+        validators = s.texts(
+            "validators",
+            ["syntax"],
+            check=lambda v: v in VALIDATOR_NAMES,
+            allowed=f"must be one of {', '.join(VALIDATOR_NAMES)}",
+        )
+        out[task_type] = ChainConfig(
+            task_type=task_type,
+            complexity=(comp[0], comp[1]),
+            chain=chain,
+            checkers=checkers,
+            attempts_per_model=s.number("attempts_per_model", 3, minimum=1, integer=True),
+            validators=validators,
+            after_last=s.text("after_last", "skip", choices=AFTER_LAST_CHOICES),
+        )
+        s.done()
+    missing = [t.value for t in TaskType if t not in out]
+    if missing:
+        raise ConfigError(
+            f"matrix.{missing[0]}", "is missing: every task type needs a chain", source=source
+        )
+    return out
+
+
+def _parse_cost_guard(table: Mapping[str, Any], source: str) -> CostGuardConfig:
+    s = _Section("cost_guard", table, source)
+    cfg = CostGuardConfig(
+        policy=s.text("policy", "ask", choices=GUARD_POLICIES),
+        allow_under_usd=s.number("allow_under_usd", 0.0),
+    )
+    s.done()
+    return cfg
+
+
+def _parse_budgets(table: Mapping[str, Any], source: str) -> BudgetConfig:
+    s = _Section("budgets", table, source)
+    per_task = s.number("per_task_usd", 1.0)
+    daily_table = _Section("budgets.daily_usd", s.table_of("daily_usd"), source)
+    daily: dict[TaskType, float] = {}
+    for t in TaskType:
+        value = daily_table.number(t.value, None)
+        if value is not None:
+            daily[t] = value
+    daily_table.done()
+    s.done()
+    return BudgetConfig(per_task_usd=per_task, daily_usd=daily)
+
+
+def _parse_validation(
+    table: Mapping[str, Any], models: Mapping[str, ModelSpec], source: str
+) -> ValidationConfig:
+    s = _Section("validation", table, source)
+    checker = s.text("checker_model", None)
+    if checker is not None and checker not in models:
+        s.fail(
+            "validation.checker_model", checker, f"must be a configured model ({', '.join(models)})"
+        )
+    commands = s.table_of("compile_commands")
+    for lang, cmd in commands.items():
+        if not isinstance(cmd, str):
+            s.fail(f"validation.compile_commands.{lang}", cmd, "must be a shell command string")
+    cfg = ValidationConfig(
+        timeout_s=s.number("timeout_s", 120.0, minimum=0.1),
+        memory_mb=s.number("memory_mb", 2048, minimum=16, integer=True),
+        cpu_s=s.number("cpu_s", 300, minimum=1, integer=True),
+        feedback_chars=s.number("feedback_chars", 2500, minimum=200, integer=True),
+        semantic_min_confidence=s.number("semantic_min_confidence", 0.8),
+        checker_model=checker,
+        test_command=s.text("test_command", None),
+        stop_at_first_failure=s.flag("stop_at_first_failure", True),
+        network=s.flag("network", False),
+        compile_commands=dict(commands),
+        benchmark_command=s.text("benchmark_command", None),
+        benchmark_target=s.number("benchmark_target", None, minimum=float("-inf")),
+        benchmark_direction=s.text("benchmark_direction", "lower", choices=("lower", "higher")),
+        benchmark_field=s.text("benchmark_field", None),
+    )
+    if cfg.semantic_min_confidence > 1:
+        s.fail(
+            "validation.semantic_min_confidence",
+            cfg.semantic_min_confidence,
+            "must be between 0 and 1",
+        )
+    s.done()
+    return cfg
+
+
+def _parse_mcp(table: Mapping[str, Any], source: str) -> McpConfig:
+    s = _Section("mcp", table, source)
+    cfg = McpConfig(
+        workspace_roots=s.texts("workspace_roots", []),
+        token_env=s.text("token_env", "ESCALATOR_MCP_TOKEN"),
+        require_token=s.flag("require_token", False),
+    )
+    s.done()
+    return cfg
