@@ -1,0 +1,508 @@
+"""The task log: one SQLite database shared by every Escalator process of a user.
+
+WAL mode, a 5 s busy timeout and short ``BEGIN IMMEDIATE`` write transactions let
+several processes (CLI runs, the MCP server, a benchmark) write at once. One
+connection per ``TaskLog``, guarded by a lock, so the async engine may call from
+worker threads. The log stores what it is given: callers scrub secrets first.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import fields, replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from escalator.config import Config, default_config
+from escalator.errors import InputError
+from escalator.store.migrations import migrate
+from escalator.store.records import (
+    ATTEMPT_OUTCOMES,
+    AttemptRecord,
+    EventKind,
+    EventRecord,
+    TaskRecord,
+    VerdictRecord,
+    new_task_id,
+    utc_iso,
+    utc_now,
+)
+from escalator.task import Outcome, TaskType
+
+__all__ = ["BUSY_TIMEOUT_S", "MEMORY", "TaskLog", "open_log"]
+
+BUSY_TIMEOUT_S = 5.0
+MEMORY = ":memory:"
+
+_TASK_COLUMNS = tuple(f.name for f in fields(TaskRecord))
+_JSON_TASK_COLUMNS = {"files", "state"}
+_UPDATABLE = frozenset(_TASK_COLUMNS) - {"task_id"}
+
+
+def open_log(
+    path: Path | str | None = None, *, config: Config | None = None, create: bool = True
+) -> TaskLog:
+    """Open (and create or migrate) the task log at ``path``, default ``config.db_path``.
+
+    ``":memory:"`` gives a private in-memory log. With ``create=False`` a missing file
+    is an ``InputError`` instead of a new empty log.
+    """
+    cfg = config or default_config()
+    target = str(path) if path is not None else str(cfg.db_path)
+    if target != MEMORY:
+        file = Path(target).expanduser()
+        if not file.exists() and not create:
+            raise InputError(
+                f"no task log at {file}; run a task first, or pass --db with the path of "
+                "an existing log"
+            )
+        file.parent.mkdir(parents=True, exist_ok=True)
+        target = str(file)
+    return TaskLog(_connect(target), path=target, config=cfg)
+
+
+def _connect(target: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(
+        target, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+    )
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+    if target != MEMORY:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    migrate(conn)
+    return conn
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class TaskLog:
+    """Typed access to the task log. Use ``open_log`` to get one; close it when done."""
+
+    def __init__(self, conn: sqlite3.Connection, *, path: str, config: Config) -> None:
+        self._conn = conn
+        self._lock = threading.RLock()
+        self.path = path
+        self.config = config
+
+    # ------------------------------------------------------------------ plumbing
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> TaskLog:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """A short write transaction: takes the write lock up front (BEGIN IMMEDIATE)."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._conn.execute(sql, params).fetchall()
+
+    # ------------------------------------------------------------------ tasks
+
+    def create_task(self, task: TaskRecord) -> str:
+        """Insert a task; fills in its id, timestamp and owner. Returns the task id."""
+        _check_task_type(task.task_type)
+        _check_outcome(task.outcome)
+        now = utc_now()
+        values = {
+            **_task_values(task),
+            "task_id": task.task_id or new_task_id(),
+            "timestamp": utc_iso(task.timestamp) if task.timestamp else now,
+            "updated_at": now,
+            "host": task.host or socket.gethostname(),
+            "pid": task.pid if task.pid is not None else os.getpid(),
+        }
+        cols = ", ".join(values)
+        marks = ", ".join("?" for _ in values)
+        with self._write() as db:
+            try:
+                db.execute(f"INSERT INTO tasks ({cols}) VALUES ({marks})", list(values.values()))
+            except sqlite3.IntegrityError:
+                raise InputError(
+                    f"task id {values['task_id']!r} is already in the log; "
+                    "leave task_id empty to get a fresh one"
+                ) from None
+        return str(values["task_id"])
+
+    def update_task(self, task_id: str, **changes: Any) -> TaskRecord:
+        """Set some of a task's fields; returns the task as stored afterwards."""
+        unknown = sorted(set(changes) - _UPDATABLE)
+        if unknown:
+            raise InputError(
+                f"cannot update task field {unknown[0]!r}; updatable fields: "
+                + ", ".join(sorted(_UPDATABLE))
+            )
+        if "outcome" in changes:
+            _check_outcome(changes["outcome"])
+        if "task_type" in changes:
+            _check_task_type(changes["task_type"])
+        values = {k: _column_value(k, v) for k, v in changes.items()}
+        if values.get("timestamp"):
+            values["timestamp"] = utc_iso(values["timestamp"])
+        values["updated_at"] = utc_now()
+        tid = self.resolve_id(task_id)
+        sets = ", ".join(f"{k} = ?" for k in values)
+        with self._write() as db:
+            db.execute(f"UPDATE tasks SET {sets} WHERE task_id = ?", [*values.values(), tid])
+        return self.get_task(tid)
+
+    def resolve_id(self, id_or_prefix: str) -> str:
+        """The full id of the one task whose id is or starts with ``id_or_prefix``."""
+        key = id_or_prefix.strip().lower()
+        if not key:
+            raise InputError("empty task id; run 'escalator log' to list task ids")
+        rows = self._query(
+            "SELECT task_id FROM tasks WHERE task_id = ? OR substr(task_id, 1, ?) = ? LIMIT 6",
+            (key, len(key), key),
+        )
+        ids = [str(r["task_id"]) for r in rows]
+        if key in ids:
+            return key
+        if not ids:
+            raise InputError(
+                f"no task with id {id_or_prefix!r} in {self.path}; "
+                "run 'escalator log' to list task ids"
+            )
+        if len(ids) > 1:
+            shown = ", ".join(i[:12] for i in ids[:5])
+            raise InputError(
+                f"task id prefix {id_or_prefix!r} is ambiguous (matches {shown}...); "
+                "give more characters of the id"
+            )
+        return ids[0]
+
+    def get_task(self, id_or_prefix: str) -> TaskRecord:
+        """One task by full id or unique prefix; ``InputError`` naming the fix otherwise."""
+        tid = self.resolve_id(id_or_prefix)
+        rows = self._query("SELECT * FROM tasks WHERE task_id = ?", (tid,))
+        return _task_from_row(rows[0])
+
+    def list_tasks(
+        self, limit: int = 20, outcome: str | None = None, task_type: str | None = None
+    ) -> list[TaskRecord]:
+        """The newest tasks first, optionally of one outcome and/or type."""
+        where, params = [], []
+        if outcome is not None:
+            _check_outcome(outcome)
+            where.append("outcome = ?")
+            params.append(str(outcome))
+        if task_type is not None:
+            _check_task_type(task_type)
+            where.append("task_type = ?")
+            params.append(str(task_type))
+        clause = f"WHERE {' AND '.join(where)}" if where else ""
+        rows = self._query(
+            f"SELECT * FROM tasks {clause} ORDER BY timestamp DESC, rowid DESC LIMIT ?",
+            [*params, max(0, limit)],
+        )
+        return [_task_from_row(r) for r in rows]
+
+    def count_tasks(self) -> int:
+        return int(self._query("SELECT count(*) FROM tasks")[0][0])
+
+    def review_queue(self) -> list[TaskRecord]:
+        """Tasks waiting for a person (needs_review, awaiting_approval), oldest first."""
+        rows = self._query(
+            "SELECT * FROM tasks WHERE outcome IN (?, ?) ORDER BY timestamp, rowid",
+            (Outcome.NEEDS_REVIEW.value, Outcome.AWAITING_APPROVAL.value),
+        )
+        return [_task_from_row(r) for r in rows]
+
+    def interrupted(self, *, include_live: bool = False) -> list[TaskRecord]:
+        """Tasks left ``running`` by a process that is gone (killed mid-task).
+
+        A task owned by a live process on this host is still running and is left out
+        unless ``include_live``; tasks of other hosts are always included, since their
+        process cannot be checked from here.
+        """
+        rows = self._query(
+            "SELECT * FROM tasks WHERE outcome = ? ORDER BY timestamp, rowid",
+            (Outcome.RUNNING.value,),
+        )
+        tasks = [_task_from_row(r) for r in rows]
+        if include_live:
+            return tasks
+        here = socket.gethostname()
+        return [
+            t for t in tasks if not (t.host == here and t.pid is not None and _process_alive(t.pid))
+        ]
+
+    def mark_interrupted(self, task_id: str, reason: str) -> TaskRecord:
+        """Mark a task left running as failed, with the reason in the audit log."""
+        tid = self.resolve_id(task_id)
+        with self._write() as db:
+            db.execute(
+                "UPDATE tasks SET outcome = ?, updated_at = ? WHERE task_id = ?",
+                (Outcome.FAILED.value, utc_now(), tid),
+            )
+            _insert_event(db, EventRecord(tid, EventKind.INTERRUPTED, detail={"reason": reason}))
+        return self.get_task(tid)
+
+    # ------------------------------------------------------------------ attempts
+
+    def add_attempt(self, attempt: AttemptRecord, verdicts: Sequence[VerdictRecord] = ()) -> int:
+        """Record an attempt and its verdicts (``verdicts``, else ``attempt.verdicts``).
+
+        Adds the attempt's tokens, cost and latency to the task's totals in the same
+        transaction. Returns the attempt id.
+        """
+        if attempt.outcome not in ATTEMPT_OUTCOMES:
+            raise InputError(
+                f"attempt outcome {attempt.outcome!r} is invalid; use one of "
+                + ", ".join(ATTEMPT_OUTCOMES)
+            )
+        tid = self.resolve_id(attempt.task_id)
+        created = utc_iso(attempt.created_at) if attempt.created_at else utc_now()
+        with self._write() as db:
+            n = attempt.n or _next_attempt_n(db, tid)
+            cur = db.execute(
+                "INSERT INTO attempts (task_id, n, model, provider, attempt_in_model, "
+                "tokens_in, tokens_out, tokens_estimated, cost_usd, latency_ms, outcome, "
+                "error_kind, error_message, confidence, feedback, diff, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    tid,
+                    n,
+                    attempt.model,
+                    attempt.provider,
+                    attempt.attempt_in_model,
+                    attempt.tokens_in,
+                    attempt.tokens_out,
+                    int(attempt.tokens_estimated),
+                    attempt.cost_usd,
+                    attempt.latency_ms,
+                    attempt.outcome,
+                    attempt.error_kind,
+                    attempt.error_message,
+                    attempt.confidence,
+                    attempt.feedback,
+                    attempt.diff,
+                    created,
+                ),
+            )
+            attempt_id = int(cur.lastrowid or 0)
+            for v in verdicts or attempt.verdicts:
+                _insert_verdict(db, attempt_id, v)
+            db.execute(
+                "UPDATE tasks SET attempts = attempts + 1, tokens_in = tokens_in + ?, "
+                "tokens_out = tokens_out + ?, cost_usd = cost_usd + ?, "
+                "latency_ms = latency_ms + ?, updated_at = ? WHERE task_id = ?",
+                (
+                    attempt.tokens_in,
+                    attempt.tokens_out,
+                    attempt.cost_usd,
+                    attempt.latency_ms,
+                    utc_now(),
+                    tid,
+                ),
+            )
+        return attempt_id
+
+    def attempts(self, task_id: str) -> list[AttemptRecord]:
+        """A task's attempts in order, each with its verdicts."""
+        tid = self.resolve_id(task_id)
+        rows = self._query("SELECT * FROM attempts WHERE task_id = ? ORDER BY n", (tid,))
+        verdict_rows = self._query(
+            "SELECT v.* FROM verdicts v JOIN attempts a ON a.id = v.attempt_id "
+            "WHERE a.task_id = ? ORDER BY v.id",
+            (tid,),
+        )
+        by_attempt: dict[int, list[VerdictRecord]] = {}
+        for vr in verdict_rows:
+            by_attempt.setdefault(int(vr["attempt_id"]), []).append(_verdict_from_row(vr))
+        return [_attempt_from_row(r, by_attempt.get(int(r["id"]), [])) for r in rows]
+
+    # ------------------------------------------------------------------ events
+
+    def add_event(self, event: EventRecord) -> int:
+        """Append to the audit log; an ``escalation`` also counts on the task."""
+        if not event.kind:
+            raise InputError("an event needs a kind, e.g. 'escalation' or 'approved'")
+        tid = self.resolve_id(event.task_id)
+        with self._write() as db:
+            event_id = _insert_event(db, replace(event, task_id=tid))
+            if event.kind == EventKind.ESCALATION:
+                db.execute(
+                    "UPDATE tasks SET escalations = escalations + 1, updated_at = ? "
+                    "WHERE task_id = ?",
+                    (utc_now(), tid),
+                )
+        return event_id
+
+    def events(self, task_id: str) -> list[EventRecord]:
+        """A task's audit log, oldest first."""
+        tid = self.resolve_id(task_id)
+        rows = self._query("SELECT * FROM events WHERE task_id = ? ORDER BY at, id", (tid,))
+        return [_event_from_row(r) for r in rows]
+
+    # ------------------------------------------------------------------ money
+
+    def spent_today(self, task_type: str, now: datetime | None = None) -> float:
+        """USD spent on attempts created today (UTC) for tasks of ``task_type``."""
+        moment = (now or datetime.now(UTC)).astimezone(UTC)
+        start = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+        end = start + timedelta(days=1)
+        rows = self._query(
+            "SELECT coalesce(sum(a.cost_usd), 0) FROM attempts a "
+            "JOIN tasks t ON t.task_id = a.task_id "
+            "WHERE t.task_type = ? AND a.created_at >= ? AND a.created_at < ?",
+            (str(task_type), utc_iso(start), utc_iso(end)),
+        )
+        return float(rows[0][0])
+
+    def stats(self) -> dict[str, Any]:
+        """The analytics of ``escalator stats`` as a JSON-ready dict."""
+        from escalator.analytics import compute_stats
+
+        return compute_stats(self).to_json()
+
+    def attempt_facts(self) -> list[sqlite3.Row]:
+        """Per attempt: task type, task outcome, model, outcome, cost, latency (for analytics)."""
+        return self._query(
+            "SELECT a.task_id, t.task_type, t.outcome AS task_outcome, t.final_model, "
+            "a.model, a.outcome, a.cost_usd, a.latency_ms, a.tokens_in, a.tokens_out "
+            "FROM attempts a JOIN tasks t ON t.task_id = a.task_id ORDER BY a.task_id, a.n"
+        )
+
+    def task_facts(self) -> list[sqlite3.Row]:
+        """Per task: the columns the analytics need."""
+        return self._query(
+            "SELECT task_id, task_type, outcome, final_model, attempts, escalations, "
+            "cost_usd, cloud_only_cost_usd, latency_ms, tokens_in, tokens_out FROM tasks"
+        )
+
+
+# ---------------------------------------------------------------------- row mapping
+
+
+def _check_outcome(value: str) -> None:
+    if value not in {o.value for o in Outcome}:
+        raise InputError(
+            f"unknown task outcome {value!r}; allowed: " + ", ".join(o.value for o in Outcome)
+        )
+
+
+def _check_task_type(value: str) -> None:
+    try:
+        TaskType.parse(str(value))
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+
+
+def _column_value(name: str, value: Any) -> Any:
+    if name in _JSON_TASK_COLUMNS:
+        return json.dumps(list(value) if name == "files" else value, default=str)
+    if isinstance(value, TaskType | Outcome):
+        return value.value
+    return value
+
+
+def _task_values(task: TaskRecord) -> dict[str, Any]:
+    return {name: _column_value(name, getattr(task, name)) for name in _TASK_COLUMNS}
+
+
+def _task_from_row(row: sqlite3.Row) -> TaskRecord:
+    data = {name: row[name] for name in _TASK_COLUMNS}
+    data["files"] = tuple(json.loads(row["files"]))
+    data["state"] = json.loads(row["state"])
+    return TaskRecord(**data)
+
+
+def _next_attempt_n(db: sqlite3.Connection, task_id: str) -> int:
+    row = db.execute("SELECT coalesce(max(n), 0) FROM attempts WHERE task_id = ?", (task_id,))
+    return int(row.fetchone()[0]) + 1
+
+
+def _insert_verdict(db: sqlite3.Connection, attempt_id: int, v: VerdictRecord) -> None:
+    db.execute(
+        "INSERT INTO verdicts (attempt_id, validator, status, confidence, duration_ms, "
+        "findings, feedback) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (
+            attempt_id,
+            v.validator,
+            v.status,
+            v.confidence,
+            v.duration_ms,
+            json.dumps(v.findings, default=str),
+            v.feedback,
+        ),
+    )
+
+
+def _insert_event(db: sqlite3.Connection, e: EventRecord) -> int:
+    cur = db.execute(
+        "INSERT INTO events (task_id, at, kind, from_model, to_model, detail) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            e.task_id,
+            utc_iso(e.at) if e.at else utc_now(),
+            str(e.kind),
+            e.from_model,
+            e.to_model,
+            json.dumps(e.detail, default=str),
+        ),
+    )
+    return int(cur.lastrowid or 0)
+
+
+def _verdict_from_row(row: sqlite3.Row) -> VerdictRecord:
+    return VerdictRecord(
+        id=row["id"],
+        attempt_id=row["attempt_id"],
+        validator=row["validator"],
+        status=row["status"],
+        confidence=row["confidence"],
+        duration_ms=row["duration_ms"],
+        findings=json.loads(row["findings"]),
+        feedback=row["feedback"],
+    )
+
+
+def _attempt_from_row(row: sqlite3.Row, verdicts: list[VerdictRecord]) -> AttemptRecord:
+    data = {k: row[k] for k in row.keys()}  # noqa: SIM118 - sqlite3.Row is not a Mapping
+    data["tokens_estimated"] = bool(data["tokens_estimated"])
+    return AttemptRecord(**data, verdicts=tuple(verdicts))
+
+
+def _event_from_row(row: sqlite3.Row) -> EventRecord:
+    return EventRecord(
+        id=row["id"],
+        task_id=row["task_id"],
+        at=row["at"],
+        kind=row["kind"],
+        from_model=row["from_model"],
+        to_model=row["to_model"],
+        detail=json.loads(row["detail"]),
+    )

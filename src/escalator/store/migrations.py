@@ -1,0 +1,180 @@
+"""Schema of the task log as ordered, numbered migrations (the simonw/llm pattern).
+
+Each migration is a function ``mNNN_name(db)`` registered in ``MIGRATIONS`` in order;
+the names of those applied live in the ``_migrations`` table. ``migrate`` applies the
+missing ones inside one ``BEGIN IMMEDIATE`` transaction, so two processes opening a
+fresh database at the same moment do not both migrate it. Never edit a released
+migration: add a new one.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+from escalator.errors import UserError
+from escalator.store.records import utc_now
+
+__all__ = ["MIGRATIONS", "applied_migrations", "migrate"]
+
+Migration = Callable[[sqlite3.Connection], None]
+MIGRATIONS: list[Migration] = []
+
+
+def migration(fn: Migration) -> Migration:
+    """Register a migration; they run in the order they are defined."""
+    MIGRATIONS.append(fn)
+    return fn
+
+
+@migration
+def m001_initial(db: sqlite3.Connection) -> None:
+    db.execute(
+        """
+        CREATE TABLE tasks (
+            task_id TEXT PRIMARY KEY,
+            timestamp TEXT NOT NULL,
+            task_type TEXT NOT NULL,
+            description TEXT NOT NULL,
+            complexity_score INTEGER,
+            classification_confidence REAL,
+            worker TEXT,
+            checker TEXT,
+            outcome TEXT NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0,
+            escalations INTEGER NOT NULL DEFAULT 0,
+            validation_method TEXT NOT NULL DEFAULT '',
+            latency_ms REAL NOT NULL DEFAULT 0,
+            tokens_in INTEGER NOT NULL DEFAULT 0,
+            tokens_out INTEGER NOT NULL DEFAULT 0,
+            cost_usd REAL NOT NULL DEFAULT 0,
+            cloud_only_cost_usd REAL NOT NULL DEFAULT 0,
+            workspace TEXT,
+            files TEXT NOT NULL DEFAULT '[]',
+            test_command TEXT,
+            budget_usd REAL,
+            final_model TEXT,
+            patch TEXT,
+            state TEXT NOT NULL DEFAULT '{}',
+            updated_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE attempts (
+            id INTEGER PRIMARY KEY,
+            task_id TEXT NOT NULL REFERENCES tasks(task_id) ON DELETE CASCADE,
+            n INTEGER NOT NULL,
+            model TEXT NOT NULL,
+            provider TEXT NOT NULL DEFAULT '',
+            attempt_in_model INTEGER NOT NULL DEFAULT 1,
+            tokens_in INTEGER NOT NULL DEFAULT 0,
+            tokens_out INTEGER NOT NULL DEFAULT 0,
+            tokens_estimated INTEGER NOT NULL DEFAULT 0,
+            cost_usd REAL NOT NULL DEFAULT 0,
+            latency_ms REAL NOT NULL DEFAULT 0,
+            outcome TEXT NOT NULL,
+            error_kind TEXT,
+            error_message TEXT,
+            confidence REAL,
+            feedback TEXT,
+            diff TEXT,
+            created_at TEXT NOT NULL,
+            UNIQUE (task_id, n)
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE verdicts (
+            id INTEGER PRIMARY KEY,
+            attempt_id INTEGER NOT NULL REFERENCES attempts(id) ON DELETE CASCADE,
+            validator TEXT NOT NULL,
+            status TEXT NOT NULL,
+            confidence REAL,
+            duration_ms REAL NOT NULL DEFAULT 0,
+            findings TEXT NOT NULL DEFAULT '[]',
+            feedback TEXT
+        )
+        """
+    )
+    db.execute(
+        """
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY,
+            task_id TEXT NOT NULL REFERENCES tasks(task_id) ON DELETE CASCADE,
+            at TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            from_model TEXT,
+            to_model TEXT,
+            detail TEXT NOT NULL DEFAULT '{}'
+        )
+        """
+    )
+
+
+@migration
+def m002_indexes(db: sqlite3.Connection) -> None:
+    """Indexes for the listing, the daily budget check and per-task lookups."""
+    db.execute("CREATE INDEX idx_tasks_timestamp ON tasks(timestamp)")
+    db.execute("CREATE INDEX idx_tasks_outcome ON tasks(outcome)")
+    db.execute("CREATE INDEX idx_attempts_created ON attempts(created_at)")
+    db.execute("CREATE INDEX idx_verdicts_attempt ON verdicts(attempt_id)")
+    db.execute("CREATE INDEX idx_events_task ON events(task_id)")
+
+
+@migration
+def m003_task_owner(db: sqlite3.Connection) -> None:
+    """Which host and process run a task, so a task left ``running`` by a dead process
+    can be told from one that is still running."""
+    db.execute("ALTER TABLE tasks ADD COLUMN host TEXT")
+    db.execute("ALTER TABLE tasks ADD COLUMN pid INTEGER")
+
+
+def _ensure_table(db: sqlite3.Connection) -> None:
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
+    )
+
+
+def applied_migrations(db: sqlite3.Connection) -> list[str]:
+    """Names of the migrations this database has, in the order they were applied."""
+    _ensure_table(db)
+    rows = db.execute("SELECT name FROM _migrations ORDER BY rowid").fetchall()
+    return [str(r[0]) for r in rows]
+
+
+def migrate(db: sqlite3.Connection, *, upto: str | None = None) -> list[str]:
+    """Apply the missing migrations (up to and including ``upto``); returns their names.
+
+    ``db`` must be in autocommit mode (``isolation_level=None``). Raises ``UserError``
+    when the database was written by a newer Escalator with migrations this one lacks.
+    """
+    known = [m.__name__ for m in MIGRATIONS]
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        done = applied_migrations(db)
+        unknown = [name for name in done if name not in known]
+        if unknown:
+            raise UserError(
+                f"the task log has migration {unknown[0]!r}, which this Escalator does not "
+                "know: it was written by a newer version; upgrade escalator or use another "
+                "--db"
+            )
+        applied: list[str] = []
+        for fn in MIGRATIONS:
+            if fn.__name__ not in done:
+                fn(db)
+                db.execute(
+                    "INSERT INTO _migrations (name, applied_at) VALUES (?, ?)",
+                    (fn.__name__, utc_now()),
+                )
+                applied.append(fn.__name__)
+            if fn.__name__ == upto:
+                break
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    return applied
