@@ -221,7 +221,10 @@ class FakeServer:
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(
-            target=self._httpd.serve_forever, name=f"fake-{self.dialect}", daemon=True
+            target=self._httpd.serve_forever,
+            args=(0.05,),
+            name=f"fake-{self.dialect}",
+            daemon=True,
         )
         self._thread.start()
         return self
