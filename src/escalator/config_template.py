@@ -1,0 +1,111 @@
+"""The commented ``escalator.toml`` that ``escalator init`` writes: the built-in defaults."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from escalator.config import DEFAULTS
+
+__all__ = ["render_default_toml"]
+
+HEADER = """\
+# Escalator configuration. Every value below is a built-in default: delete what you do
+# not change. Tables merge over the defaults key by key, so a file holding only
+#   [models.qwen3-30b]
+#   model_id = "qwen/qwen3-30b-a3b-2507"
+# changes that one key. Unknown keys are errors.
+#
+# API keys are NEVER read from this file: set ANTHROPIC_API_KEY, GEMINI_API_KEY (or
+# GOOGLE_API_KEY), OPENAI_API_KEY, LMSTUDIO_API_TOKEN in the environment (or name other
+# variables with api_key_env = ["MY_VAR"] under a provider).
+"""
+
+SECTION_NOTES = {
+    "providers": """\
+# Endpoints. kind: lmstudio | ollama | llamacpp | vllm | openai | anthropic | gemini.
+# LM Studio on another machine: keep base_url on localhost and open an SSH tunnel
+#   ssh -L 1234:localhost:1234 you@your-mac
+# max_concurrent: LM Studio serves about 4 requests at once (MLX models 1).
+# Also settable: timeout_s, connect_timeout_s, max_retries, backoff_base_s, backoff_max_s,
+# circuit_failures (consecutive connection failures before the endpoint is marked down),
+# circuit_cooloff_s, api_key_env.""",
+    "models": """\
+# Models. A model is local or paid by its price (USD per 1M tokens), not by its name.
+# tier: LOCAL_FAST (-2), LOCAL_BALANCED (-1), LOCAL_QUALITY (-1), FLASH (0), PRO (0),
+# HAIKU (1), SONNET (2), OPUS (3). edit_format: whole (safest for local models) or
+# search_replace. context_window: LM Studio's loaded context length wins when reported.""",
+    "matrix": """\
+# The escalation matrix, one table per task type. chain: cheapest first. checkers: the
+# checker candidates (complexity < 5: none; < 8: one of the worker's tier; else the next
+# tier's). validators: syntax, compile, tests, semantic, benchmark, agreement.
+# after_last: manual_review or skip.""",
+    "cost_guard": """\
+# Before the first paid call: the CLI asks (--yes approves, --no-paid refuses); callers
+# that cannot be asked (MCP, batch) follow policy: ask (park the task as
+# awaiting_approval), allow_under_usd (allow calls whose worst case is under the
+# threshold), deny.""",
+    "budgets": """\
+# Hard limits in USD, checked before each call against its worst-case cost.""",
+}
+
+TRAILER = """\
+# [validation]
+# timeout_s = 120           # wall clock per validator run in the sandbox
+# memory_mb = 2048          # address-space limit for validator processes
+# cpu_s = 300
+# feedback_chars = 2500     # cap on the feedback handed back to a model
+# semantic_min_confidence = 0.8
+# checker_model = "sonnet"  # overrides the matrix's checker choice
+# test_command = "pytest -q"
+# stop_at_first_failure = true
+# network = false           # validators run without network where the OS allows it
+# benchmark_command = "python bench.py"
+# benchmark_target = 1.5
+# benchmark_direction = "lower"
+# [validation.compile_commands]
+# python = "mypy --strict src"
+#
+# [mcp]
+# workspace_roots = ["~/src"]   # when set, MCP calls may only use workspaces under these
+# token_env = "ESCALATOR_MCP_TOKEN"
+# require_token = false
+#
+# [store]
+# db_path = "~/.local/share/escalator/tasks.db"
+"""
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str | int | float):
+        return json.dumps(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_value(v) for v in value) + "]"
+    raise TypeError(f"cannot render {value!r}")
+
+
+def _table(name: str, table: dict[str, Any], out: list[str]) -> None:
+    scalars = {k: v for k, v in table.items() if not isinstance(v, dict)}
+    nested = {k: v for k, v in table.items() if isinstance(v, dict)}
+    out.append(f"[{name}]")
+    out.extend(f"{k} = {_value(v)}" for k, v in scalars.items())
+    out.append("")
+    for key, sub in nested.items():
+        _table(f"{name}.{key}", sub, out)
+
+
+def render_default_toml() -> str:
+    """The defaults as a commented TOML document that loads back to the same config."""
+    out = [HEADER]
+    for section in ("providers", "models", "matrix", "cost_guard", "budgets"):
+        out.append(SECTION_NOTES[section])
+        value = DEFAULTS[section]
+        if section in ("providers", "models", "matrix"):
+            for key, table in value.items():
+                _table(f"{section}.{key}", table, out)
+        else:
+            _table(section, value, out)
+    out.append(TRAILER)
+    return "\n".join(out)
