@@ -7,17 +7,38 @@ sandbox, the task log and the final write to the user's workspace.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
-from escalator.task import Outcome, TaskType
+from escalator.apply import apply_changes
+from escalator.classify import classify
+from escalator.config import Config
+from escalator.errors import BudgetExceeded, InputError, ProviderError
+from escalator.guard import Approval, Budgets, decide_approval
+from escalator.plan import Plan, make_plan, prompt_fits
+from escalator.providers import Fleet, open_fleet
+from escalator.providers.base import ChatModel, ChatRequest, ChatResponse, TokenCallback
+from escalator.registry import ModelSpec
+from escalator.sandbox import Sandbox, SandboxLimits
+from escalator.store import AttemptRecord, EventRecord, TaskLog, TaskRecord, VerdictRecord, open_log
+from escalator.task import Outcome, TaskRequest, TaskType
+from escalator.validate import ValidationReport, ValidationSpec, Verdict, run_validation
+from escalator.work.edits import EditParseError, normalise_output, parse_edits
+from escalator.work.prompts import PriorAttempt, build_worker_request, estimate_prompt_tokens
 
 __all__ = [
     "ApprovalRequest",
     "ProgressEvent",
     "RunOptions",
     "TaskResult",
+    "resume_task",
+    "run_task",
 ]
 
 
@@ -110,3 +131,791 @@ class TaskResult:
             "conflicts": list(self.conflicts),
             "confidence": round(self.confidence, 4),
         }
+
+
+# ----------------------------------------------------------------------------- the loop
+
+# Provider errors after which the same model is not tried again for this task.
+_ESCALATE_AT_ONCE = (
+    "context_overflow",
+    "model_not_found",
+    "model_not_loaded",
+    "endpoint_unreachable",
+    "circuit_open",
+    "authentication_failed",
+    "spend_limit_reached",
+    "provider_timeout",
+    "rate_limited",
+    "overloaded",
+)
+
+
+@dataclass
+class _Candidate:
+    """A model's edit that was applied in a sandbox and validated."""
+
+    model: str
+    attempt: int
+    files: dict[str, str | None]
+    diff: str
+    original_hashes: dict[str, str]
+    confidence: float
+    passed: bool
+    validators_passed: int
+
+
+async def run_task(
+    request: TaskRequest,
+    *,
+    config: Config,
+    options: RunOptions | None = None,
+    fleet: Fleet | None = None,
+    log: TaskLog | None = None,
+) -> TaskResult:
+    """Run one task through its escalation chain until an outcome (the Python API)."""
+    options = options or RunOptions()
+    _check_request(request)
+    classification = classify(
+        request.description, task_type=request.task_type, complexity=request.complexity
+    )
+    plan = make_plan(
+        config,
+        classification.task_type,
+        classification.complexity,
+        chain=options.chain,
+        attempts_per_model=options.attempts_per_model,
+        validators=request.validators,
+    )
+    async with _resources(config, fleet, log) as (fleet_, log_):
+        task_id = uuid.uuid4().hex
+        log_.create_task(_new_record(task_id, request, plan, classification.confidence))
+        runner = _Runner(task_id, request, plan, config, options, fleet_, log_)
+        runner.emit(
+            "classified",
+            f"{plan.task_type.value} (complexity {plan.complexity}), "
+            f"chain {' -> '.join(plan.chain)}",
+            detail={"reasons": list(classification.reasons)},
+        )
+        return await runner.run(0)
+
+
+async def resume_task(
+    task_id: str,
+    *,
+    config: Config,
+    options: RunOptions | None = None,
+    fleet: Fleet | None = None,
+    log: TaskLog | None = None,
+) -> TaskResult:
+    """Continue a task parked as ``awaiting_approval``: resuming is the approval."""
+    options = replace(options or RunOptions(), approve_paid=True)
+    async with _resources(config, fleet, log) as (fleet_, log_):
+        record = log_.get_task(task_id)
+        if record.outcome != Outcome.AWAITING_APPROVAL.value:
+            raise InputError(
+                f"task {record.task_id} is {record.outcome}, not awaiting_approval; "
+                "only parked tasks can be resumed"
+            )
+        state = dict(record.state)
+        request = _request_from_state(state)
+        plan = _plan_from_state(state)
+        runner = _Runner(record.task_id, request, plan, config, options, fleet_, log_)
+        runner.restore(state)
+        log_.add_event(
+            EventRecord(
+                task_id=record.task_id,
+                kind="approved",
+                to_model=plan.chain[state["next_index"]],
+                detail={"via": "resume"},
+            )
+        )
+        return await runner.run(int(state["next_index"]))
+
+
+def run_task_sync(
+    request: TaskRequest, *, config: Config, options: RunOptions | None = None
+) -> TaskResult:
+    """Blocking wrapper of ``run_task`` for scripts."""
+    return asyncio.run(run_task(request, config=config, options=options))
+
+
+@asynccontextmanager
+async def _resources(
+    config: Config, fleet: Fleet | None, log: TaskLog | None
+) -> AsyncIterator[tuple[Fleet, TaskLog]]:
+    async with AsyncExitStack() as stack:
+        fleet_ = fleet if fleet is not None else await stack.enter_async_context(open_fleet(config))
+        log_ = log if log is not None else open_log(config.db_path, config=config)
+        try:
+            yield fleet_, log_
+        finally:
+            if log is None:
+                log_.close()
+
+
+def _check_request(request: TaskRequest) -> None:
+    if not request.description.strip():
+        raise InputError("the task description is empty; say what should change")
+    if not request.workspace.is_dir():
+        raise InputError(
+            f"workspace {str(request.workspace)!r} is not a directory; pass an existing folder"
+        )
+    if request.budget_usd is not None and request.budget_usd < 0:
+        raise InputError(f"budget {request.budget_usd} is negative; pass a limit in USD >= 0")
+
+
+def _new_record(task_id: str, request: TaskRequest, plan: Plan, confidence: float) -> TaskRecord:
+    return TaskRecord(
+        task_id=task_id,
+        task_type=plan.task_type.value,
+        description=request.description,
+        complexity_score=plan.complexity,
+        classification_confidence=confidence,
+        worker=plan.worker,
+        checker=plan.checker,
+        outcome=Outcome.RUNNING.value,
+        validation_method=",".join(plan.validators),
+        workspace=str(request.workspace),
+        files=tuple(request.files),
+        test_command=request.test_command,
+        budget_usd=request.budget_usd,
+        state=_state_base(request, plan),
+    )
+
+
+def _state_base(request: TaskRequest, plan: Plan) -> dict[str, Any]:
+    return {
+        "request": {
+            "description": request.description,
+            "workspace": str(request.workspace),
+            "files": list(request.files),
+            "test_command": request.test_command,
+            "budget_usd": request.budget_usd,
+            "validators": list(request.validators) if request.validators else None,
+            "dry_run": request.dry_run,
+        },
+        "plan": plan.to_json(),
+        "next_index": 0,
+    }
+
+
+def _request_from_state(state: dict[str, Any]) -> TaskRequest:
+    req = state["request"]
+    return TaskRequest(
+        description=req["description"],
+        workspace=Path(req["workspace"]),
+        files=tuple(req["files"]),
+        test_command=req["test_command"],
+        budget_usd=req["budget_usd"],
+        validators=tuple(req["validators"]) if req.get("validators") else None,
+        dry_run=bool(req.get("dry_run")),
+    )
+
+
+def _plan_from_state(state: dict[str, Any]) -> Plan:
+    p = state["plan"]
+    return Plan(
+        task_type=TaskType.parse(p["task_type"]),
+        complexity=int(p["complexity"]),
+        chain=tuple(p["chain"]),
+        checker=p["checker"],
+        attempts_per_model=int(p["attempts_per_model"]),
+        validators=tuple(p["validators"]),
+        after_last=p["after_last"],
+    )
+
+
+class _Runner:
+    """One task's walk up the chain; owns its spending, records and progress."""
+
+    def __init__(
+        self,
+        task_id: str,
+        request: TaskRequest,
+        plan: Plan,
+        config: Config,
+        options: RunOptions,
+        fleet: Fleet,
+        log: TaskLog,
+    ) -> None:
+        self.request = request
+        self.plan = plan
+        self.config = config
+        self.options = options
+        self.fleet = fleet
+        self.log = log
+        self.result = TaskResult(task_id, Outcome.RUNNING, plan.task_type, plan.complexity)
+        self.budgets = Budgets.for_task(config.budgets, plan.task_type, request.budget_usd)
+        self.prior: list[PriorAttempt] = []
+        self.best: _Candidate | None = None
+        self.paid_approved = False
+        self.paid_denied = False
+        self.started = time.monotonic()
+        self.elapsed_before = 0.0
+
+    # -- bookkeeping -------------------------------------------------------------------
+
+    @property
+    def task_id(self) -> str:
+        return self.result.task_id
+
+    def emit(
+        self,
+        kind: str,
+        message: str,
+        *,
+        model: str | None = None,
+        attempt: int | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        if self.options.on_progress is None:
+            return
+        r = self.result
+        self.options.on_progress(
+            ProgressEvent(
+                kind=kind,
+                task_id=self.task_id,
+                message=message,
+                model=model,
+                attempt=attempt,
+                cost_usd=r.cost_usd,
+                tokens_in=r.tokens_in,
+                tokens_out=r.tokens_out,
+                detail=detail or {},
+            )
+        )
+
+    def restore(self, state: dict[str, Any]) -> None:
+        r = self.result
+        r.attempts = int(state.get("attempts", 0))
+        r.escalations = int(state.get("escalations", 0))
+        r.cost_usd = float(state.get("cost_usd", 0.0))
+        r.tokens_in = int(state.get("tokens_in", 0))
+        r.tokens_out = int(state.get("tokens_out", 0))
+        r.models_tried = list(state.get("models_tried", []))
+        self.elapsed_before = float(state.get("latency_ms", 0.0))
+        self.prior = [PriorAttempt(**p) for p in state.get("prior", [])]
+        self.paid_approved = True
+
+    def state(self, next_index: int) -> dict[str, Any]:
+        r = self.result
+        base = _state_base(self.request, self.plan)
+        base.update(
+            next_index=next_index,
+            attempts=r.attempts,
+            escalations=r.escalations,
+            cost_usd=r.cost_usd,
+            tokens_in=r.tokens_in,
+            tokens_out=r.tokens_out,
+            models_tried=r.models_tried,
+            latency_ms=self._elapsed_ms(),
+            prior=[vars(p) for p in self.prior[-3:]],
+        )
+        if self.best is not None:
+            base["best"] = {
+                "model": self.best.model,
+                "files": self.best.files,
+                "diff": self.best.diff,
+                "original_hashes": self.best.original_hashes,
+                "confidence": self.best.confidence,
+            }
+        return base
+
+    def _elapsed_ms(self) -> float:
+        return self.elapsed_before + (time.monotonic() - self.started) * 1000
+
+    # -- the walk ------------------------------------------------------------------------
+
+    async def run(self, start: int) -> TaskResult:
+        try:
+            for index in range(start, len(self.plan.chain)):
+                key = self.plan.chain[index]
+                if index > start or self.result.escalations < index:
+                    self._escalate(index)
+                final = await self._run_model(index, key)
+                if final is not None:
+                    return final
+            return self._after_last()
+        except BudgetExceeded as exc:
+            self.log.add_event(
+                EventRecord(
+                    task_id=self.task_id,
+                    kind="budget_stop",
+                    detail={
+                        "budget": exc.budget,
+                        "limit_usd": exc.limit_usd,
+                        "needed_usd": exc.needed_usd,
+                    },
+                )
+            )
+            self.result.stopped_by = exc.budget
+            return self._finish(Outcome.BUDGET_STOPPED, str(exc))
+
+    def _escalate(self, index: int) -> None:
+        prev = self.plan.chain[index - 1] if index > 0 else None
+        to = self.plan.chain[index]
+        self.result.escalations += 1
+        self.log.add_event(
+            EventRecord(task_id=self.task_id, kind="escalation", from_model=prev, to_model=to)
+        )
+        self.emit("escalate", f"escalating {prev} -> {to}", model=to)
+
+    async def _run_model(self, index: int, key: str) -> TaskResult | None:
+        spec = self.config.registry.get(key)
+        if spec.is_paid and not self.paid_approved:
+            parked = await self._approve(index, spec)
+            if parked is not None:
+                return parked
+            if not self.paid_approved:
+                return None
+        files = gather_files(self.request.workspace, self.request.files)
+        last_output: str | None = None
+        self.result.models_tried.append(key)
+        for attempt_in_model in range(1, self.plan.attempts_per_model + 1):
+            chat = build_worker_request(
+                description=self.request.description,
+                files=files,
+                edit_format=spec.edit_format,
+                prior=self.prior,
+                same_model_retry=attempt_in_model > 1,
+                max_tokens=spec.max_output_tokens,
+            )
+            prompt_tokens = estimate_prompt_tokens(chat)
+            if not await self._fits(spec, prompt_tokens):
+                return None
+            self.budgets.check(
+                worst_case_usd=spec.worst_case_cost_usd(prompt_tokens),
+                spent_task_usd=self.result.cost_usd,
+                spent_today_usd=self.log.spent_today(self.plan.task_type.value),
+            )
+            step = await self._attempt(spec, chat, attempt_in_model, last_output)
+            if step.final is not None:
+                return step.final
+            if step.escalate:
+                return None
+            last_output = step.output
+        return None
+
+    async def _approve(self, index: int, spec: ModelSpec) -> TaskResult | None:
+        if self.paid_denied:
+            return None
+        worst = spec.worst_case_cost_usd(4000)
+        decision = decide_approval(
+            self.config.cost_guard,
+            approve_paid=self.options.approve_paid,
+            interactive=self.options.approver is not None,
+            worst_case_usd=worst,
+        )
+        if decision == Approval.ASK and self.options.approver is not None:
+            ok = self.options.approver(
+                ApprovalRequest(
+                    task_id=self.task_id,
+                    model=spec.key,
+                    worst_case_usd=worst,
+                    spent_usd=self.result.cost_usd,
+                    reason=f"the local models could not finish this task; {spec.key} is paid",
+                )
+            )
+            decision = Approval.APPROVED if ok else Approval.DENIED
+        self.log.add_event(
+            EventRecord(
+                task_id=self.task_id,
+                kind="approval_requested",
+                to_model=spec.key,
+                detail={"decision": decision.value, "worst_case_usd": worst},
+            )
+        )
+        if decision == Approval.APPROVED:
+            self.paid_approved = True
+            self.log.add_event(
+                EventRecord(task_id=self.task_id, kind="approved", to_model=spec.key)
+            )
+            self.emit("approval", f"paid model {spec.key} approved", model=spec.key)
+            return None
+        if decision == Approval.PARK:
+            self.emit("approval", f"parked: {spec.key} is paid and needs approval", model=spec.key)
+            self.log.update_task(self.task_id, state=self.state(index))
+            return self._finish(
+                Outcome.AWAITING_APPROVAL,
+                f"{spec.key} is a paid model; approve with 'escalator resume {self.task_id}'",
+            )
+        self.paid_denied = True
+        self.log.add_event(EventRecord(task_id=self.task_id, kind="denied", to_model=spec.key))
+        self.emit("approval", f"paid model {spec.key} refused", model=spec.key)
+        return None
+
+    async def _fits(self, spec: ModelSpec, prompt_tokens: int) -> bool:
+        loaded = await self.fleet.loaded_context_length(spec.key)
+        context = loaded or spec.context_window
+        if prompt_fits(prompt_tokens, min(spec.max_output_tokens, context // 4), context):
+            return True
+        reason = f"prompt of ~{prompt_tokens} tokens does not fit {spec.key}'s context of {context}"
+        self.log.add_event(
+            EventRecord(
+                task_id=self.task_id,
+                kind="skipped_model",
+                to_model=spec.key,
+                detail={"reason": reason},
+            )
+        )
+        self.emit("skip", reason, model=spec.key)
+        return False
+
+    async def _attempt(
+        self, spec: ModelSpec, chat: ChatRequest, attempt_in_model: int, last_output: str | None
+    ) -> _Step:
+        r = self.result
+        r.attempts += 1
+        n = r.attempts
+        self.emit(
+            "attempt_start", f"{spec.key} attempt {attempt_in_model}", model=spec.key, attempt=n
+        )
+        try:
+            response = await self.fleet.model(spec.key).chat(chat)
+        except ProviderError as exc:
+            return self._provider_failed(spec, n, attempt_in_model, exc)
+        r.cost_usd += response.cost_usd
+        r.tokens_in += response.usage.tokens_in
+        r.tokens_out += response.usage.tokens_out
+        output = normalise_output(response.text)
+        record = AttemptRecord(
+            task_id=self.task_id,
+            n=n,
+            model=spec.key,
+            provider=spec.provider,
+            attempt_in_model=attempt_in_model,
+            tokens_in=response.usage.tokens_in,
+            tokens_out=response.usage.tokens_out,
+            tokens_estimated=response.usage.estimated,
+            cost_usd=response.cost_usd,
+            latency_ms=response.latency_ms,
+            outcome="failed",
+        )
+        if last_output is not None and output == last_output:
+            feedback = "the retry returned the same output as the previous attempt"
+            self.log.add_attempt(
+                replace(record, error_kind="identical_retry", feedback=feedback), []
+            )
+            self.emit(
+                "attempt_done", f"{spec.key} repeated itself: escalating", model=spec.key, attempt=n
+            )
+            return _Step(output=output, escalate=True)
+        files = gather_files(self.request.workspace, self.request.files)
+        try:
+            edits = parse_edits(response.text, edit_format=spec.edit_format, files=files)
+        except EditParseError as exc:
+            self.log.add_attempt(replace(record, error_kind="edit_parse", feedback=str(exc)), [])
+            self.prior.append(
+                PriorAttempt(
+                    model=spec.key, attempt=n, diff="", feedback=str(exc), error="edit_parse"
+                )
+            )
+            self.emit(
+                "attempt_done", f"{spec.key}: answer could not be parsed", model=spec.key, attempt=n
+            )
+            return _Step(output=output)
+        candidate, report = await self._validate(spec, n, edits.files)
+        record = replace(
+            record,
+            outcome="passed" if report.passed else "failed",
+            confidence=report.confidence,
+            feedback=report.feedback,
+            diff=candidate.diff,
+        )
+        self.log.add_attempt(record, [_verdict_record(v) for v in report.verdicts])
+        self.emit(
+            "attempt_done",
+            f"{spec.key}: {'passed' if report.passed else 'failed'} "
+            f"({', '.join(f'{v.validator} {v.status}' for v in report.verdicts)})",
+            model=spec.key,
+            attempt=n,
+            detail={"verdicts": [v.to_json() for v in report.verdicts]},
+        )
+        self._keep_best(candidate)
+        if report.passed:
+            return _Step(output=output, final=self._accept(candidate))
+        self.prior.append(
+            PriorAttempt(model=spec.key, attempt=n, diff=candidate.diff, feedback=report.feedback)
+        )
+        return _Step(output=output)
+
+    def _provider_failed(
+        self, spec: ModelSpec, n: int, attempt_in_model: int, exc: ProviderError
+    ) -> _Step:
+        record = AttemptRecord(
+            task_id=self.task_id,
+            n=n,
+            model=spec.key,
+            provider=spec.provider,
+            attempt_in_model=attempt_in_model,
+            outcome="error",
+            error_kind=exc.kind,
+            error_message=str(exc),
+        )
+        self.log.add_attempt(record, [])
+        self.emit("attempt_done", f"{spec.key}: {exc.kind}: {exc}", model=spec.key, attempt=n)
+        return _Step(output=None, escalate=exc.kind in _ESCALATE_AT_ONCE)
+
+    async def _validate(
+        self, spec: ModelSpec, n: int, changes: dict[str, str | None]
+    ) -> tuple[_Candidate, ValidationReport]:
+        limits = SandboxLimits.from_config(self.config.validation)
+        with Sandbox.create(self.request.workspace, limits) as box:
+            for rel, text in changes.items():
+                if text is None:
+                    box.delete(rel)
+                else:
+                    box.write_text(rel, text)
+            checker = self._checker_model()
+            spec_ = ValidationSpec(
+                validators=self.plan.validators,
+                files=tuple(changes) or self.request.files,
+                test_command=self.request.test_command or self.config.validation.test_command,
+                config=self.config.validation,
+                description=self.request.description,
+                checker=checker if "semantic" in self.plan.validators else None,
+            )
+            report = await run_validation(box, spec_)
+            if report.passed and checker is not None and "semantic" not in self.plan.validators:
+                review = await run_validation(
+                    box, replace(spec_, validators=("semantic",), checker=checker)
+                )
+                report = merge_reports(report, review)
+            passed_count = sum(1 for v in report.verdicts if v.status == "passed")
+            candidate = _Candidate(
+                model=spec.key,
+                attempt=n,
+                files=box.changed_files(),
+                diff=box.diff(),
+                original_hashes=box.original_hashes(),
+                confidence=report.confidence,
+                passed=report.passed,
+                validators_passed=passed_count,
+            )
+        return candidate, report
+
+    def _checker_model(self) -> ChatModel | None:
+        if self.plan.checker is None:
+            return None
+        spec = self.config.registry.get(self.plan.checker)
+        if spec.is_paid and not self.paid_approved:
+            return None  # a paid checker needs the same approval as a paid worker
+        return _MeteredModel(self.fleet.model(spec.key), self)
+
+    def _keep_best(self, candidate: _Candidate) -> None:
+        best = self.best
+        if best is None or (candidate.passed, candidate.validators_passed, candidate.confidence) > (
+            best.passed,
+            best.validators_passed,
+            best.confidence,
+        ):
+            self.best = candidate
+
+    def _accept(self, candidate: _Candidate) -> TaskResult:
+        r = self.result
+        r.final_model, r.patch, r.files, r.confidence = (
+            candidate.model,
+            candidate.diff,
+            candidate.files,
+            candidate.confidence,
+        )
+        if self.request.dry_run or not self.options.apply:
+            return self._finish(
+                Outcome.PASSED,
+                f"validated by {', '.join(self.plan.validators)}; not applied (dry run)",
+            )
+        applied = apply_changes(self.request.workspace, candidate.files, candidate.original_hashes)
+        if not applied.applied:
+            r.conflicts = applied.conflicts
+            self.log.add_event(
+                EventRecord(
+                    task_id=self.task_id, kind="conflict", detail={"files": applied.conflicts}
+                )
+            )
+            return self._finish(
+                Outcome.NEEDS_REVIEW,
+                "the workspace changed while the task ran; nothing was overwritten "
+                f"(conflicting files: {', '.join(applied.conflicts)}); "
+                f"review with 'escalator review show {self.task_id}'",
+            )
+        r.applied = True
+        self.log.add_event(
+            EventRecord(task_id=self.task_id, kind="applied", detail={"files": applied.written})
+        )
+        return self._finish(
+            Outcome.PASSED, f"validated by {', '.join(self.plan.validators)} and applied"
+        )
+
+    def _after_last(self) -> TaskResult:
+        best = self.best
+        if best is not None:
+            self.result.patch, self.result.files, self.result.confidence = (
+                best.diff,
+                best.files,
+                best.confidence,
+            )
+            self.result.final_model = best.model
+        if self.paid_denied and self.plan.after_last != "manual_review":
+            return self._finish(
+                Outcome.SKIPPED, "no local model passed and paid models were refused"
+            )
+        if self.plan.after_last == "manual_review":
+            return self._finish(
+                Outcome.NEEDS_REVIEW,
+                "no model passed validation; queued for manual review "
+                f"('escalator review show {self.task_id}')",
+            )
+        return self._finish(Outcome.SKIPPED, "no model in the chain passed validation")
+
+    def _finish(self, outcome: Outcome, reason: str) -> TaskResult:
+        r = self.result
+        r.outcome, r.reason, r.latency_ms = outcome, reason, self._elapsed_ms()
+        state = self.state(len(self.plan.chain)) if outcome != Outcome.AWAITING_APPROVAL else None
+        fields: dict[str, Any] = dict(
+            outcome=outcome.value,
+            attempts=r.attempts,
+            escalations=r.escalations,
+            latency_ms=r.latency_ms,
+            tokens_in=r.tokens_in,
+            tokens_out=r.tokens_out,
+            cost_usd=r.cost_usd,
+            final_model=r.final_model,
+            patch=r.patch,
+            cloud_only_cost_usd=self._cloud_only_cost(),
+        )
+        if state is not None:
+            fields["state"] = state
+        self.log.update_task(self.task_id, **fields)
+        self.emit("outcome", f"{outcome.value}: {reason}", model=r.final_model)
+        return r
+
+    def _cloud_only_cost(self) -> float:
+        """What the chain's strongest model would have cost for the same tokens."""
+        strongest = max(
+            (self.config.registry.get(k) for k in self.plan.chain),
+            key=lambda s: (s.tier.rank, s.price_out_per_mtok),
+        )
+        return strongest.cost_usd(self.result.tokens_in, self.result.tokens_out)
+
+
+@dataclass
+class _Step:
+    output: str | None
+    escalate: bool = False
+    final: TaskResult | None = None
+
+
+class _MeteredModel:
+    """Wraps the checker so its calls count against the task's budgets and spend."""
+
+    def __init__(self, inner: ChatModel, runner: _Runner) -> None:
+        self.inner = inner
+        self.spec = inner.spec
+        self.runner = runner
+
+    async def chat(
+        self, request: ChatRequest, on_token: TokenCallback | None = None
+    ) -> ChatResponse:
+        runner = self.runner
+        runner.budgets.check(
+            worst_case_usd=self.spec.worst_case_cost_usd(
+                estimate_prompt_tokens(request), request.max_tokens
+            ),
+            spent_task_usd=runner.result.cost_usd,
+            spent_today_usd=runner.log.spent_today(runner.plan.task_type.value),
+        )
+        response = await self.inner.chat(request, on_token)
+        runner.result.cost_usd += response.cost_usd
+        runner.result.tokens_in += response.usage.tokens_in
+        runner.result.tokens_out += response.usage.tokens_out
+        return response
+
+
+def _verdict_record(verdict: Verdict) -> VerdictRecord:
+    return VerdictRecord(
+        validator=verdict.validator,
+        status=str(verdict.status),
+        confidence=verdict.confidence,
+        duration_ms=verdict.duration_ms,
+        findings=[f.to_json() for f in verdict.findings],
+        feedback=verdict.feedback,
+    )
+
+
+_TEXT_SUFFIXES = {
+    ".py",
+    ".js",
+    ".ts",
+    ".tsx",
+    ".jsx",
+    ".go",
+    ".rs",
+    ".java",
+    ".c",
+    ".h",
+    ".cpp",
+    ".hpp",
+    ".rb",
+    ".sh",
+    ".json",
+    ".yaml",
+    ".yml",
+    ".toml",
+    ".md",
+    ".txt",
+    ".cfg",
+    ".ini",
+}
+_SKIP_DIRS = {
+    ".git",
+    ".venv",
+    "venv",
+    "node_modules",
+    "__pycache__",
+    ".mypy_cache",
+    ".pytest_cache",
+    ".ruff_cache",
+    "build",
+    "dist",
+    ".tox",
+}
+
+
+def gather_files(
+    workspace: Path, files: tuple[str, ...], *, budget_chars: int = 60_000
+) -> dict[str, str | None]:
+    """The files the worker sees: the given ones (None = to be created), else the workspace's
+    text sources, smallest first, up to a character budget."""
+    if files:
+        out: dict[str, str | None] = {}
+        for rel in files:
+            path = workspace / rel
+            out[rel] = (
+                path.read_text(encoding="utf-8", errors="replace") if path.is_file() else None
+            )
+        return out
+    found: list[tuple[int, str, Path]] = []
+    for path in workspace.rglob("*"):
+        rel_parts = path.relative_to(workspace).parts
+        if any(part in _SKIP_DIRS or part.startswith(".") for part in rel_parts[:-1]):
+            continue
+        if path.is_file() and path.suffix in _TEXT_SUFFIXES:
+            found.append((path.stat().st_size, path.relative_to(workspace).as_posix(), path))
+    out = {}
+    used = 0
+    for size, rel, path in sorted(found):
+        if used + size > budget_chars:
+            break
+        out[rel] = path.read_text(encoding="utf-8", errors="replace")
+        used += size
+    return out
+
+
+def merge_reports(first: ValidationReport, second: ValidationReport) -> ValidationReport:
+    """One report from the validators' and the checker's."""
+    return ValidationReport(
+        verdicts=[*first.verdicts, *second.verdicts],
+        passed=first.passed and second.passed,
+        confidence=min(first.confidence, second.confidence),
+        feedback=second.feedback if not second.passed else first.feedback,
+    )

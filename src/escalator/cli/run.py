@@ -1,0 +1,117 @@
+"""``escalator run``: one task through its escalation chain, with live progress."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+
+import click
+
+from escalator.cli.common import emit_json, get_config, handle_errors, json_option
+from escalator.cli.progress import ProgressPrinter, ask_approval
+from escalator.engine import RunOptions, TaskResult, run_task
+from escalator.errors import InputError
+from escalator.store import open_log
+from escalator.task import Outcome, TaskRequest, TaskType
+
+
+def parse_type(value: str | None) -> TaskType | None:
+    if value is None:
+        return None
+    try:
+        return TaskType.parse(value)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+
+
+def print_result(result: TaskResult) -> None:
+    """The human-readable end of a run."""
+    click.echo(f"\ntask {result.task_id[:12]}: {result.outcome.value}")
+    click.echo(f"  {result.reason}")
+    click.echo(
+        f"  type {result.task_type.value} (complexity {result.complexity}), "
+        f"{result.attempts} attempt(s), {result.escalations} escalation(s), "
+        f"models {' -> '.join(result.models_tried) or '(none)'}"
+    )
+    click.echo(
+        f"  tokens {result.tokens_in} in / {result.tokens_out} out, "
+        f"cost ${result.cost_usd:.4f}, {result.latency_ms / 1000:.1f} s"
+    )
+    if result.patch and not result.applied:
+        click.echo("\n" + result.patch)
+
+
+@click.command("run")
+@click.argument("description")
+@click.option(
+    "--workspace", "-w", required=True, type=click.Path(file_okay=False), help="Project folder."
+)
+@click.option("--files", "-f", multiple=True, help="Files the task is about (repeatable).")
+@click.option("--tests", "test_command", default=None, help="Test command, e.g. 'pytest -q'.")
+@click.option("--type", "task_type", default=None, help="Force the task type.")
+@click.option(
+    "--complexity", type=click.IntRange(0, 10), default=None, help="Force the complexity (0-10)."
+)
+@click.option("--budget", type=float, default=None, help="Hard limit for this task in USD.")
+@click.option("--chain", default=None, help="Override the chain: comma-separated model keys.")
+@click.option("--yes", "approve", flag_value=True, default=None, help="Approve paid models.")
+@click.option("--no-paid", "approve", flag_value=False, help="Never call paid models.")
+@click.option("--dry-run", is_flag=True, help="Print the validated patch instead of applying it.")
+@click.option("--db", type=click.Path(dir_okay=False), default=None, help="Task log file.")
+@json_option
+@click.pass_context
+@handle_errors
+def run_command(
+    ctx: click.Context,
+    description: str,
+    workspace: str,
+    files: tuple[str, ...],
+    test_command: str | None,
+    task_type: str | None,
+    complexity: int | None,
+    budget: float | None,
+    chain: str | None,
+    approve: bool | None,
+    dry_run: bool,
+    db: str | None,
+    as_json: bool,
+) -> None:
+    """Run DESCRIPTION on the cheapest model that can do it, proven by validators."""
+    config = get_config(ctx)
+    ws = Path(workspace).expanduser().resolve()
+    if not ws.is_dir():
+        raise InputError(
+            f"workspace {workspace!r} is not a directory; pass an existing project folder"
+        )
+    if budget is not None and budget < 0:
+        raise InputError(f"--budget {budget} is negative; pass a limit in USD")
+    request = TaskRequest(
+        description=description,
+        workspace=ws,
+        files=files,
+        test_command=test_command,
+        task_type=parse_type(task_type),
+        complexity=complexity,
+        budget_usd=budget,
+        dry_run=dry_run,
+    )
+    interactive = sys.stdin.isatty() and approve is None and not as_json
+    printer = ProgressPrinter()
+    options = RunOptions(
+        approve_paid=approve,
+        approver=ask_approval if interactive else None,
+        on_progress=printer,
+        chain=tuple(m.strip() for m in chain.split(",") if m.strip()) if chain else None,
+    )
+    log = open_log(db, config=config) if db else None
+    try:
+        result = asyncio.run(run_task(request, config=config, options=options, log=log))
+    finally:
+        if log is not None:
+            log.close()
+    if as_json:
+        emit_json(result.to_json())
+    else:
+        print_result(result)
+    sys.exit(0 if result.outcome == Outcome.PASSED else 1)
