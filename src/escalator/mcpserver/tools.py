@@ -1,0 +1,290 @@
+"""The MCP tools: thin, typed wrappers over the engine, classifier, validators and log.
+
+Each tool checks its input (workspace inside the allowed roots, files inside the
+workspace), calls the library, and returns a typed output model. Every failure becomes
+an MCP tool error with a message that names the fix; the server keeps serving.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+from mcp.server.mcpserver import Context
+from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import Field
+
+from escalator.config import Config
+from escalator.errors import EscalatorError, InputError, UserError
+from escalator.mcpserver.outputs import (
+    ClassificationOut,
+    ModelsReport,
+    ModelStats,
+    ModelStatus,
+    TaskAction,
+    TaskActionOut,
+    TaskOutcome,
+    TaskSummary,
+    TaskTypeName,
+)
+from escalator.mcpserver.progress import with_progress
+from escalator.mcpserver.safety import check_files, resolve_workspace
+from escalator.store.db import TaskLog, open_log
+from escalator.store.records import TaskRecord
+from escalator.task import TaskRequest, TaskType
+
+if TYPE_CHECKING:
+    from escalator.engine import ProgressEvent, RunOptions, TaskResult
+
+    OnProgress = Callable[[ProgressEvent], None]
+
+__all__ = ["Toolbox", "translate_errors"]
+
+log = logging.getLogger(__name__)
+
+# Input descriptions are short on purpose: tool schemas take up agents' context.
+Description = Annotated[str, Field(description="What to do, as you would tell a developer.")]
+Workspace = Annotated[str, Field(description="Project directory (absolute path).")]
+Files = Annotated[
+    list[str] | None, Field(description="Files to edit or check, relative to workspace.")
+]
+TestCommand = Annotated[
+    str | None, Field(description="Shell command that runs the tests, e.g. 'pytest -q'.")
+]
+TypeArg = Annotated[TaskTypeName | None, Field(description="Task type; omit to classify.")]
+Complexity = Annotated[int | None, Field(ge=0, le=10, description="0-10; omit to classify.")]
+Budget = Annotated[float | None, Field(ge=0, description="Spending limit for this task, USD.")]
+TaskId = Annotated[str | None, Field(description="Task id or unique prefix.")]
+
+
+@contextlib.contextmanager
+def translate_errors(tool: str) -> Iterator[None]:
+    """Turn any failure inside a tool into a ``ToolError`` with a readable message."""
+    try:
+        yield
+    except ToolError:
+        raise
+    except UserError as exc:
+        raise ToolError(f"invalid input: {exc}") from exc
+    except EscalatorError as exc:
+        raise ToolError(f"{tool} failed: {exc}") from exc
+    except Exception as exc:
+        log.exception("tool %s crashed", tool)
+        raise ToolError(f"{tool} failed unexpectedly ({type(exc).__name__}: {exc})") from exc
+
+
+class Toolbox:
+    """The tools of one server, bound to its configuration."""
+
+    def __init__(self, config: Config) -> None:
+        self.config = config
+
+    # ------------------------------------------------------------------ helpers
+
+    def _workspace_and_files(
+        self, workspace: str, files: list[str] | None
+    ) -> tuple[Path, tuple[str, ...]]:
+        ws = resolve_workspace(workspace, self.config.mcp.workspace_roots)
+        return ws, check_files(ws, files or [])
+
+    def _open_log(self, *, create: bool = True) -> TaskLog:
+        return open_log(self.config.db_path, config=self.config, create=create)
+
+    def _options(self, on_progress: OnProgress) -> RunOptions:
+        from escalator.engine import RunOptions
+
+        # Nobody can answer a prompt over MCP: the configured cost-guard policy decides,
+        # and a task that needs approval is parked as awaiting_approval.
+        return RunOptions(approve_paid=None, approver=None, on_progress=on_progress)
+
+    # ------------------------------------------------------------------ tools
+
+    async def execute(
+        self,
+        description: Description,
+        workspace: Workspace,
+        files: Files = None,
+        test_command: TestCommand = None,
+        task_type: TypeArg = None,
+        complexity: Complexity = None,
+        budget_usd: Budget = None,
+        dry_run: Annotated[bool, Field(description="Validate but do not write files.")] = False,
+        ctx: Context[Any, Any] | None = None,
+    ) -> TaskOutcome:
+        """Run a coding task on the cheapest model that passes validation (local first,
+        paid only per policy). Returns the outcome record; progress is reported."""
+        from escalator.engine import run_task
+
+        with translate_errors("orchestrator_execute_with_escalation"):
+            ws, checked = self._workspace_and_files(workspace, files)
+            request = TaskRequest(
+                description=description,
+                workspace=ws,
+                files=checked,
+                test_command=test_command,
+                task_type=TaskType.parse(task_type) if task_type else None,
+                complexity=complexity,
+                budget_usd=budget_usd,
+                dry_run=dry_run,
+            )
+
+            async def run(on_progress: OnProgress) -> TaskResult:
+                return await run_task(
+                    request, config=self.config, options=self._options(on_progress)
+                )
+
+            result = await with_progress(ctx, run)
+            return TaskOutcome.model_validate(result.to_json())
+
+    async def classify(
+        self, text: Annotated[str, Field(description="The task, as a sentence or an issue.")]
+    ) -> ClassificationOut:
+        """Classify a task: type, complexity 0-10, confidence and reasons."""
+        from escalator.classify import classify
+
+        with translate_errors("orchestrator_classify_task"):
+            if not text.strip():
+                raise InputError("text is empty; pass the task description")
+            result = classify(text)
+            data = dict(result.to_json())
+            data.setdefault("type", result.task_type.value)
+            return ClassificationOut.model_validate(data)
+
+    async def models(
+        self,
+        check: Annotated[bool, Field(description="Also ask each endpoint if it answers.")] = False,
+    ) -> ModelsReport:
+        """Configured models (tier, price, chains), their record in the task log and,
+        with check, whether their endpoints answer."""
+        with translate_errors("orchestrator_models"):
+            stats = self._model_stats()
+            models = [self._model_status(key, stats.get(key)) for key in self.config.models]
+            if check:
+                models = await self._check_models(models)
+            return ModelsReport(models=models, checked=check, db_path=str(self.config.db_path))
+
+    async def task(
+        self,
+        action: Annotated[TaskAction, Field(description="What to do.")],
+        task_id: TaskId = None,
+        limit: Annotated[int, Field(ge=1, le=200, description="For list.")] = 20,
+        reason: Annotated[str | None, Field(description="For reject/skip.")] = None,
+        ctx: Context[Any, Any] | None = None,
+    ) -> TaskActionOut:
+        """Task log and review: status or list tasks; approve, reject or skip a task
+        waiting for review; resume a task parked awaiting approval."""
+        with translate_errors("orchestrator_task"):
+            if action == "list":
+                return self._list_tasks(limit)
+            if not task_id:
+                raise InputError(f"action {action!r} needs task_id; use action 'list' to find it")
+            if action == "status":
+                return self._task_status(task_id)
+            if action == "resume":
+                return await self._resume(task_id, ctx)
+            return await self._review(action, task_id, reason, ctx)
+
+    # ------------------------------------------------------------------ models
+
+    def _model_stats(self) -> dict[str, ModelStats]:
+        try:
+            store = self._open_log(create=False)
+        except InputError:
+            return {}
+        out: dict[str, ModelStats] = {}
+        with store:
+            for row in store.attempt_facts():
+                cur = out.setdefault(str(row["model"]), ModelStats())
+                cur.attempts += 1
+                cur.passed += 1 if row["outcome"] == "passed" else 0
+                cur.cost_usd += float(row["cost_usd"] or 0.0)
+        for cur in out.values():
+            cur.pass_rate = round(cur.passed / cur.attempts, 4) if cur.attempts else None
+            cur.cost_usd = round(cur.cost_usd, 6)
+        return out
+
+    def _model_status(self, key: str, stats: ModelStats | None) -> ModelStatus:
+        spec = self.config.registry.get(key)
+        chains = [t.value for t, row in self.config.matrix.items() if key in row.chain]
+        return ModelStatus(
+            key=key,
+            provider=spec.provider,
+            model_id=spec.model_id,
+            tier=spec.tier.label,
+            local=spec.is_local,
+            price_in_per_mtok=spec.price_in_per_mtok,
+            price_out_per_mtok=spec.price_out_per_mtok,
+            context_window=spec.context_window,
+            chains=chains,
+            stats=stats,
+        )
+
+    async def _check_models(self, models: list[ModelStatus]) -> list[ModelStatus]:
+        from escalator.mcpserver.health import check_models
+
+        health = await check_models(self.config, [m.key for m in models])
+        out = []
+        for m in models:
+            ok, detail = health.get(m.key, (None, None))
+            out.append(m.model_copy(update={"reachable": ok, "detail": detail}))
+        return out
+
+    # ------------------------------------------------------------------ tasks
+
+    def _list_tasks(self, limit: int) -> TaskActionOut:
+        try:
+            store = self._open_log(create=False)
+        except InputError:
+            return TaskActionOut(action="list", message="the task log is empty")
+        with store:
+            tasks = [_summary(t) for t in store.list_tasks(limit=limit)]
+        return TaskActionOut(action="list", message=f"{len(tasks)} task(s)", tasks=tasks)
+
+    def _task_status(self, task_id: str) -> TaskActionOut:
+        with self._open_log(create=False) as store:
+            record = store.get_task(task_id)
+            attempts = [_attempt_brief(a.to_json()) for a in store.attempts(record.task_id)]
+            events = [e.to_json() for e in store.events(record.task_id)]
+        return TaskActionOut(
+            action="status",
+            message=f"task {record.task_id} is {record.outcome}",
+            task=_summary(record),
+            detail={"attempts": attempts, "events": events},
+        )
+
+    async def _resume(self, task_id: str, ctx: Context[Any, Any] | None) -> TaskActionOut:
+        from escalator.engine import resume_task
+
+        async def run(on_progress: OnProgress) -> TaskResult:
+            return await resume_task(
+                task_id, config=self.config, options=self._options(on_progress)
+            )
+
+        result = await with_progress(ctx, run)
+        outcome = TaskOutcome.model_validate(result.to_json())
+        return TaskActionOut(
+            action="resume",
+            message=f"task {result.task_id} is {result.outcome.value}",
+            result=outcome,
+        )
+
+    async def _review(
+        self, action: str, task_id: str, reason: str | None, ctx: Context[Any, Any] | None
+    ) -> TaskActionOut:
+        from escalator.mcpserver.review import decide
+
+        return await decide(self, action, task_id, reason, ctx)
+
+
+def _summary(record: TaskRecord) -> TaskSummary:
+    data = record.to_json()
+    data.pop("state", None)  # the engine's resume blob: internal and large
+    return TaskSummary.model_validate(data)
+
+
+def _attempt_brief(data: dict[str, Any]) -> dict[str, Any]:
+    data.pop("diff", None)
+    return data
