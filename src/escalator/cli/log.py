@@ -1,0 +1,235 @@
+"""``escalator log`` (list tasks, show one) and ``escalator stats`` (the analytics)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from escalator.analytics import Stats, compute_stats
+from escalator.cli.common import emit_json, get_config, handle_errors, json_option
+from escalator.store import AttemptRecord, EventRecord, TaskLog, TaskRecord, open_log
+from escalator.task import Outcome, TaskType
+
+__all__ = ["db_option", "log_command", "open_cli_log", "stats_command"]
+
+db_option = click.option(
+    "--db",
+    "db_path",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Task log database (default: store.db_path of the config, in the user data dir).",
+)
+
+
+def open_cli_log(ctx: click.Context, db_path: Path | None) -> TaskLog:
+    """The log named by --db (which must exist), else the configured one."""
+    return open_log(db_path, config=get_config(ctx), create=db_path is None)
+
+
+def _console() -> Console:
+    return Console(highlight=False, soft_wrap=True)
+
+
+def _money(usd: float | None) -> str:
+    return "-" if usd is None else f"${usd:.4f}"
+
+
+def _pct(rate: float) -> str:
+    return f"{100 * rate:.0f}%"
+
+
+@click.command("log")
+@click.argument("task_id", required=False)
+@click.option("--limit", "-n", type=click.IntRange(min=1), default=20, show_default=True)
+@click.option("--outcome", type=click.Choice([o.value for o in Outcome]), help="Only this outcome.")
+@click.option(
+    "--type", "task_type", type=click.Choice([t.value for t in TaskType]), help="Only this type."
+)
+@db_option
+@json_option
+@click.pass_context
+@handle_errors
+def log_command(
+    ctx: click.Context,
+    task_id: str | None,
+    limit: int,
+    outcome: str | None,
+    task_type: str | None,
+    db_path: Path | None,
+    as_json: bool,
+) -> None:
+    """List recent tasks, or show TASK_ID (a unique prefix is enough) in full."""
+    with open_cli_log(ctx, db_path) as log:
+        if task_id is None:
+            tasks = log.list_tasks(limit=limit, outcome=outcome, task_type=task_type)
+            if as_json:
+                emit_json({"db": log.path, "tasks": [_task_summary(t) for t in tasks]})
+            else:
+                _print_task_list(tasks, log.path)
+            return
+        task = log.get_task(task_id)
+        attempts = log.attempts(task.task_id)
+        events = log.events(task.task_id)
+    if as_json:
+        emit_json(
+            {
+                "task": task.to_json(),
+                "attempts": [a.to_json() for a in attempts],
+                "events": [e.to_json() for e in events],
+            }
+        )
+    else:
+        _print_task(task, attempts, events)
+
+
+def _task_summary(t: TaskRecord) -> dict[str, object]:
+    return {
+        "task_id": t.task_id,
+        "timestamp": t.timestamp,
+        "task_type": t.task_type,
+        "description": t.description,
+        "outcome": t.outcome,
+        "final_model": t.final_model,
+        "attempts": t.attempts,
+        "escalations": t.escalations,
+        "cost_usd": t.cost_usd,
+        "cloud_only_cost_usd": t.cloud_only_cost_usd,
+        "latency_ms": t.latency_ms,
+    }
+
+
+def _print_task_list(tasks: list[TaskRecord], db: str) -> None:
+    console = _console()
+    if not tasks:
+        console.print(f"No tasks logged in {db} yet (run 'escalator run ...' first).")
+        return
+    table = Table(title=f"Tasks in {db}")
+    for name in ("id", "time (UTC)", "type", "outcome", "final model", "attempts", "cost"):
+        table.add_column(name, justify="right" if name in ("attempts", "cost") else "left")
+    for t in tasks:
+        table.add_row(
+            t.short_id,
+            t.timestamp[:19].replace("T", " "),
+            t.task_type,
+            t.outcome,
+            t.final_model or "-",
+            str(t.attempts),
+            _money(t.cost_usd),
+        )
+    console.print(table)
+
+
+def _print_task(task: TaskRecord, attempts: list[AttemptRecord], events: list[EventRecord]) -> None:
+    console = _console()
+    console.print(f"[bold]Task {task.task_id}[/bold]  {task.timestamp}")
+    console.print(f"  {task.description}")
+    score = "-" if task.complexity_score is None else task.complexity_score
+    console.print(
+        f"  type {task.task_type} (complexity {score}), outcome [bold]{task.outcome}[/bold], "
+        f"final model {task.final_model or '-'}"
+    )
+    console.print(
+        f"  {task.attempts} attempts, {task.escalations} escalations, "
+        f"{task.tokens_in}+{task.tokens_out} tokens, cost {_money(task.cost_usd)} "
+        f"(cloud-only {_money(task.cloud_only_cost_usd)}), {task.latency_ms / 1000:.1f} s"
+    )
+    if task.workspace:
+        console.print(f"  workspace {task.workspace}  files {', '.join(task.files) or '-'}")
+    if attempts:
+        table = Table(title="Attempts")
+        for name in ("n", "model", "try", "outcome", "tokens", "cost", "ms", "verdicts"):
+            table.add_column(name)
+        for a in attempts:
+            verdicts = ", ".join(f"{v.validator}:{v.status}" for v in a.verdicts)
+            table.add_row(
+                str(a.n),
+                a.model,
+                str(a.attempt_in_model),
+                a.outcome + (f" ({a.error_kind})" if a.error_kind else ""),
+                f"{a.tokens_in}+{a.tokens_out}",
+                _money(a.cost_usd),
+                f"{a.latency_ms:.0f}",
+                verdicts or "-",
+            )
+        console.print(table)
+    for e in events:
+        move = (
+            f" {e.from_model or '?'} -> {e.to_model or '?'}" if e.from_model or e.to_model else ""
+        )
+        detail = f" {e.detail}" if e.detail else ""
+        console.print(f"  {e.at[:19].replace('T', ' ')}  {e.kind}{move}{detail}", markup=False)
+
+
+@click.command("stats")
+@db_option
+@json_option
+@click.pass_context
+@handle_errors
+def stats_command(ctx: click.Context, db_path: Path | None, as_json: bool) -> None:
+    """Which task types occur, which model succeeds at what, cost vs cloud-only, and
+    suggested chain changes."""
+    with open_cli_log(ctx, db_path) as log:
+        stats = compute_stats(log)
+        db = log.path
+    if as_json:
+        emit_json({"db": db, **stats.to_json()})
+    else:
+        _print_stats(stats, db)
+
+
+def _print_stats(stats: Stats, db: str) -> None:
+    console = _console()
+    if not stats.tasks:
+        console.print(f"No tasks logged in {db} yet.")
+        return
+    saved = "-" if stats.savings_pct is None else f"{stats.savings_pct:.0f}%"
+    console.print(
+        f"{stats.tasks} tasks, {_pct(stats.pass_rate)} passed, {_pct(stats.escalation_rate)} "
+        f"escalated; cost {_money(stats.cost_usd)} vs cloud-only "
+        f"{_money(stats.cloud_only_cost_usd)} (saved {_money(stats.savings_usd)}, {saved})"
+    )
+    types = Table(title="By task type")
+    for name in ("type", "tasks", "passed", "escalated", "cost", "cloud-only", "saved"):
+        types.add_column(name)
+    for t in stats.by_type.values():
+        types.add_row(
+            t.task_type,
+            str(t.tasks),
+            _pct(t.pass_rate),
+            _pct(t.escalation_rate),
+            _money(t.cost_usd),
+            _money(t.cloud_only_cost_usd),
+            _money(t.savings_usd),
+        )
+    console.print(types)
+    console.print(_model_table(stats))
+    if stats.suggestions:
+        console.print("[bold]Suggested chain changes[/bold]")
+        for s in stats.suggestions:
+            console.print(f"  - {s.message}", markup=False)
+    else:
+        console.print("No chain changes suggested (not enough evidence yet).")
+
+
+def _model_table(stats: Stats) -> Table:
+    types = list(stats.by_type)
+    table = Table(title="By model (tasks passed / tried per type)")
+    for name in ("model", "attempts", "pass rate", "cost", "mean latency", *types):
+        table.add_column(name)
+    for m in stats.by_model.values():
+        cells = [
+            f"{m.by_type[t].tasks_passed}/{m.by_type[t].tasks}" if t in m.by_type else "-"
+            for t in types
+        ]
+        table.add_row(
+            m.model,
+            str(m.attempts),
+            _pct(m.pass_rate),
+            _money(m.cost_usd),
+            f"{m.mean_latency_ms / 1000:.1f} s",
+            *cells,
+        )
+    return table
