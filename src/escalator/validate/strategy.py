@@ -1,0 +1,227 @@
+"""The strategy: which validators run, in what order, and what they add up to.
+
+Which validators run comes from the task type's row of the escalation matrix
+(``ChainConfig.validators``), overridable per task. They run cheapest first: syntax,
+compile, tests, benchmark, semantic. With ``stop_at_first_failure`` the rest are not run
+after a ``failed`` verdict (they appear as ``skipped``, "not run"); an ``error`` (could
+not check) does not stop the run.
+
+A validator that does not apply (no checker, no benchmark configured, no tests found, no
+file with a grammar) is ``skipped`` when it came from the matrix, and ``error`` when the
+caller listed it in ``ValidationSpec.required``: the default matrix lists compile and
+benchmark for critical tasks whatever the project, so an optional inapplicable validator
+must not block a task, while one the user asked for by name must not pass silently.
+``agreement`` is decided by the engine across candidate solutions, not in one sandbox,
+so it is ``skipped`` here.
+
+Combined confidence (recorded with the verdicts in every report)::
+
+    C = 0                                    if any verdict failed
+    C = prod(c_v for passed v) * 0.5 ** n_error * 0.9 ** n_inapplicable
+    C = min(C, 0.5)                          if no verdict passed (nothing was proven)
+
+``passed`` is true when no verdict failed or errored: "could not check" is not a pass.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from escalator.config import VALIDATOR_NAMES, ValidationConfig
+from escalator.errors import InputError
+from escalator.providers.base import ChatModel
+from escalator.sandbox import Sandbox, detect_isolation
+from escalator.validate.benchmark import check_benchmark
+from escalator.validate.compile import check_compile
+from escalator.validate.feedback import cap
+from escalator.validate.semantic import check_semantic
+from escalator.validate.syntax import check_syntax
+from escalator.validate.testsuite import check_tests
+from escalator.validate.verdict import Status, Verdict
+
+__all__ = [
+    "ORDER",
+    "ValidationReport",
+    "ValidationSpec",
+    "combined_confidence",
+    "order_validators",
+    "run_validation",
+]
+
+ORDER = ("syntax", "compile", "tests", "benchmark", "semantic", "agreement")
+_NOT_RUN = "not run: stopped after the first failure"
+
+
+@dataclass(frozen=True)
+class ValidationSpec:
+    """What to validate and how; ``required`` validators may not be skipped."""
+
+    validators: tuple[str, ...]
+    files: tuple[str, ...] = ()
+    test_command: str | None = None
+    config: ValidationConfig = field(default_factory=ValidationConfig)
+    description: str = ""
+    checker: ChatModel | None = None
+    stop_at_first_failure: bool = True
+    required: tuple[str, ...] = ()
+
+
+@dataclass
+class ValidationReport:
+    """All verdicts of one validation run, and what they add up to."""
+
+    verdicts: list[Verdict]
+    passed: bool
+    confidence: float
+    feedback: str
+
+    @property
+    def status(self) -> Status:
+        """failed when any verdict failed, else error when any could not check, else passed."""
+        statuses = {v.status for v in self.verdicts}
+        if Status.FAILED in statuses:
+            return Status.FAILED
+        if Status.ERROR in statuses:
+            return Status.ERROR
+        return Status.PASSED
+
+    def verdict(self, validator: str) -> Verdict | None:
+        return next((v for v in self.verdicts if v.validator == validator), None)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "passed": self.passed,
+            "status": self.status.value,
+            "confidence": round(self.confidence, 4),
+            "feedback": self.feedback,
+            "verdicts": [v.to_json() for v in self.verdicts],
+        }
+
+
+def order_validators(names: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Validate the names and sort them cheapest first; InputError on an unknown one."""
+    unknown = [n for n in names if n not in VALIDATOR_NAMES]
+    if unknown:
+        raise InputError(
+            f"unknown validator {unknown[0]!r}; choose from {', '.join(VALIDATOR_NAMES)}"
+        )
+    return tuple(sorted(dict.fromkeys(names), key=ORDER.index))
+
+
+def combined_confidence(verdicts: list[Verdict]) -> float:
+    """The formula in the module docstring."""
+    if any(v.status is Status.FAILED for v in verdicts):
+        return 0.0
+    passed = [v.confidence for v in verdicts if v.status is Status.PASSED]
+    errors = sum(1 for v in verdicts if v.status is Status.ERROR)
+    skipped = sum(1 for v in verdicts if v.status is Status.SKIPPED and v.reason != _NOT_RUN)
+    value = math.prod(passed) * 0.5**errors * 0.9**skipped
+    return min(value, 0.5) if not passed else value
+
+
+async def run_validation(sandbox: Sandbox, spec: ValidationSpec) -> ValidationReport:
+    """Run the spec's validators in ``sandbox`` and combine their verdicts."""
+    names = order_validators(spec.validators)
+    order_validators(spec.required)
+    verdicts: list[Verdict] = []
+    stopped_by: str | None = None
+    for name in names:
+        if stopped_by is not None:
+            verdicts.append(Verdict.skipped(name, _NOT_RUN))
+            continue
+        verdict = await _run_one(name, sandbox, spec)
+        if verdict.status is Status.SKIPPED and name in spec.required:
+            verdict = Verdict(
+                name,
+                Status.ERROR,
+                0.0,
+                verdict.duration_ms,
+                reason=f"required but not applicable: {verdict.reason}",
+                details=verdict.details,
+            )
+        verdicts.append(verdict)
+        if verdict.status is Status.FAILED and spec.stop_at_first_failure:
+            stopped_by = name
+    return make_report(verdicts, spec.config.feedback_chars)
+
+
+def make_report(verdicts: list[Verdict], feedback_chars: int) -> ValidationReport:
+    """Combine verdicts: pass/fail, confidence and one capped feedback text."""
+    bad = {Status.FAILED, Status.ERROR}
+    passed = not any(v.status in bad for v in verdicts)
+    parts = [f"[{v.validator}] {v.feedback}" for v in verdicts if v.status is Status.FAILED]
+    return ValidationReport(
+        verdicts=verdicts,
+        passed=passed,
+        confidence=combined_confidence(verdicts),
+        feedback=cap("\n\n".join(parts), feedback_chars),
+    )
+
+
+async def _run_one(name: str, sandbox: Sandbox, spec: ValidationSpec) -> Verdict:
+    start = time.perf_counter()
+    runner = _RUNNERS[name]
+    try:
+        verdict = await runner(sandbox, spec)
+    except OSError as exc:  # a tool or file vanished under us: could not check
+        verdict = Verdict.error(name, f"{type(exc).__name__}: {exc}")
+    if name in ("compile", "tests", "benchmark") and verdict.status is not Status.SKIPPED:
+        note = detect_isolation()
+        if not note.namespaces:
+            verdict.details.setdefault("isolation", note.note)
+    if verdict.duration_ms == 0.0:
+        verdict = verdict.with_duration((time.perf_counter() - start) * 1000)
+    return verdict
+
+
+async def _syntax(sandbox: Sandbox, spec: ValidationSpec) -> Verdict:
+    return await asyncio.to_thread(
+        check_syntax, sandbox.root, spec.files, feedback_chars=spec.config.feedback_chars
+    )
+
+
+async def _compile(sandbox: Sandbox, spec: ValidationSpec) -> Verdict:
+    return await asyncio.to_thread(check_compile, sandbox, spec.files, spec.config)
+
+
+async def _tests(sandbox: Sandbox, spec: ValidationSpec) -> Verdict:
+    command = spec.test_command or spec.config.test_command
+    return await asyncio.to_thread(
+        check_tests, sandbox, command, feedback_chars=spec.config.feedback_chars
+    )
+
+
+async def _benchmark(sandbox: Sandbox, spec: ValidationSpec) -> Verdict:
+    return await asyncio.to_thread(check_benchmark, sandbox, spec.config)
+
+
+async def _semantic(sandbox: Sandbox, spec: ValidationSpec) -> Verdict:
+    diff = await asyncio.to_thread(sandbox.diff)
+    return await check_semantic(
+        spec.checker,
+        spec.description,
+        diff,
+        min_confidence=spec.config.semantic_min_confidence,
+        feedback_chars=spec.config.feedback_chars,
+    )
+
+
+async def _agreement(sandbox: Sandbox, spec: ValidationSpec) -> Verdict:
+    return Verdict.skipped(
+        "agreement", "decided by the engine across candidate solutions, not in one sandbox"
+    )
+
+
+_RUNNERS: dict[str, Callable[[Sandbox, ValidationSpec], Awaitable[Verdict]]] = {
+    "syntax": _syntax,
+    "compile": _compile,
+    "tests": _tests,
+    "benchmark": _benchmark,
+    "semantic": _semantic,
+    "agreement": _agreement,
+}
