@@ -28,5 +28,5 @@ def log(db_path: Path, config: Config) -> Iterator[TaskLog]:
 
 @pytest.fixture
 def seeded(log: TaskLog, config: Config) -> dict[str, list[str]]:
-    """The log filled with about thirty realistic tasks; task ids by type."""
+    """The log filled with 26 realistic tasks; task ids by type."""
     return seed(log, config)

@@ -99,7 +99,7 @@ P, F = "passed", "failed"
 
 
 def seed(log: TaskLog, config: Config) -> dict[str, list[str]]:
-    """About thirty tasks across all four types; returns task ids by type."""
+    """Twenty-six tasks across all four types; returns task ids by type."""
     ids: dict[str, list[str]] = {}
 
     def add(task_type: str, text: str, steps: list[tuple[str, str]], final: str) -> None:

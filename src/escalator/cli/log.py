@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -30,7 +32,13 @@ def open_cli_log(ctx: click.Context, db_path: Path | None) -> TaskLog:
 
 
 def _console() -> Console:
-    return Console(highlight=False, soft_wrap=True)
+    """Stdout console; wide when piped, so columns are not cut to 80 characters."""
+    width = None if sys.stdout.isatty() else 160
+    return Console(highlight=False, width=width)
+
+
+def _table(title: str) -> Table:
+    return Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
 
 
 def _money(usd: float | None) -> str:
@@ -106,13 +114,13 @@ def _print_task_list(tasks: list[TaskRecord], db: str) -> None:
     if not tasks:
         console.print(f"No tasks logged in {db} yet (run 'escalator run ...' first).")
         return
-    table = Table(title=f"Tasks in {db}")
+    table = _table(f"Tasks in {db}")
     for name in ("id", "time (UTC)", "type", "outcome", "final model", "attempts", "cost"):
         table.add_column(name, justify="right" if name in ("attempts", "cost") else "left")
     for t in tasks:
         table.add_row(
             t.short_id,
-            t.timestamp[:19].replace("T", " "),
+            t.timestamp[5:16].replace("T", " "),
             t.task_type,
             t.outcome,
             t.final_model or "-",
@@ -139,7 +147,7 @@ def _print_task(task: TaskRecord, attempts: list[AttemptRecord], events: list[Ev
     if task.workspace:
         console.print(f"  workspace {task.workspace}  files {', '.join(task.files) or '-'}")
     if attempts:
-        table = Table(title="Attempts")
+        table = _table("Attempts")
         for name in ("n", "model", "try", "outcome", "tokens", "cost", "ms", "verdicts"):
             table.add_column(name)
         for a in attempts:
@@ -191,7 +199,7 @@ def _print_stats(stats: Stats, db: str) -> None:
         f"escalated; cost {_money(stats.cost_usd)} vs cloud-only "
         f"{_money(stats.cloud_only_cost_usd)} (saved {_money(stats.savings_usd)}, {saved})"
     )
-    types = Table(title="By task type")
+    types = _table("By task type")
     for name in ("type", "tasks", "passed", "escalated", "cost", "cloud-only", "saved"):
         types.add_column(name)
     for t in stats.by_type.values():
@@ -216,7 +224,7 @@ def _print_stats(stats: Stats, db: str) -> None:
 
 def _model_table(stats: Stats) -> Table:
     types = list(stats.by_type)
-    table = Table(title="By model (tasks passed / tried per type)")
+    table = _table("By model (tasks passed / tried per type)")
     for name in ("model", "attempts", "pass rate", "cost", "mean latency", *types):
         table.add_column(name)
     for m in stats.by_model.values():
