@@ -42,7 +42,9 @@ class AnthropicFake(FakeServer):
 
     def handle(self, ex: Exchange) -> None:
         req = ex.request
-        if (req.method, req.path) != ("POST", "/v1/messages"):
+        if req.method == "GET" and req.path.startswith("/v1/models/"):
+            self._model_info(ex, req.path.removeprefix("/v1/models/"))
+        elif (req.method, req.path) != ("POST", "/v1/messages"):
             ex.send_json(404, _anthropic_error("not_found_error", "Not Found"))
         elif not req.headers.get("x-api-key"):
             ex.send_json(
@@ -158,7 +160,9 @@ class GeminiFake(FakeServer):
     def handle(self, ex: Exchange) -> None:
         req = ex.request
         match = _GEMINI_PATH.match(req.path)
-        if req.method != "POST" or match is None:
+        if req.method == "GET" and req.path.startswith("/v1beta/models/"):
+            self._model_info(ex, req.path.removeprefix("/v1beta/models/"))
+        elif req.method != "POST" or match is None:
             ex.send_json(404, _gemini_error(404, f"Method not found: {req.path}", "NOT_FOUND"))
         elif not req.headers.get("x-goog-api-key"):
             ex.send_json(

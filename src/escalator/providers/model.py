@@ -1,0 +1,151 @@
+"""``HttpChatModel``: a configured model bound to its endpoint and adapter.
+
+It sends one chat request (streamed when asked or when a token callback is given),
+measures latency, time to first token and tokens/s, fills in usage with the cl100k
+count when the server reported none (``Usage.estimated``), and prices the answer from
+the configured prices.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from escalator.errors import ProviderError
+from escalator.providers.adapter import Answer
+from escalator.providers.base import ChatRequest, ChatResponse, TokenCallback, Usage
+from escalator.providers.endpoint import Endpoint
+from escalator.providers.openai_compat import OpenAICompatAdapter
+from escalator.providers.sse import iter_sse
+from escalator.providers.tokens import count_tokens
+from escalator.registry import ModelSpec
+
+__all__ = ["HttpChatModel"]
+
+
+@dataclass
+class _Timing:
+    """Clock readings of the current attempt (perf_counter seconds)."""
+
+    start: float = 0.0
+    first_token: float | None = None
+    end: float = 0.0
+    emitted: bool = False
+
+
+class HttpChatModel:
+    """A ``ChatModel`` over HTTP; raises ``ProviderError`` subclasses."""
+
+    def __init__(self, spec: ModelSpec, endpoint: Endpoint) -> None:
+        self.spec = spec
+        self.endpoint = endpoint
+
+    def __repr__(self) -> str:
+        return f"HttpChatModel({self.spec.key!r} -> {self.endpoint!r})"
+
+    async def chat(
+        self, request: ChatRequest, on_token: TokenCallback | None = None
+    ) -> ChatResponse:
+        stream = request.stream or on_token is not None
+        timing = _Timing()
+        began = time.perf_counter()
+        answer = await self.endpoint.resilience.call(
+            lambda: self._attempt(request, stream, on_token, timing),
+            may_retry=lambda exc: not timing.emitted,
+        )
+        latency_s = time.perf_counter() - began
+        return self._response(request, answer, timing, latency_s, stream)
+
+    async def _attempt(
+        self,
+        request: ChatRequest,
+        stream: bool,
+        on_token: TokenCallback | None,
+        timing: _Timing,
+    ) -> Answer:
+        timing.start = time.perf_counter()
+        timing.first_token = None
+        if stream:
+            answer = await self._stream(request, on_token, timing)
+        else:
+            answer = await self._complete(request)
+        timing.end = time.perf_counter()
+        return answer
+
+    async def _complete(self, request: ChatRequest) -> Answer:
+        adapter = self.endpoint.adapter
+        body = adapter.body(self.spec, request, False)
+        try:
+            data, raw = await self.endpoint.post_json(
+                adapter.route(self.spec, False), body, self.spec.model_id
+            )
+        except ProviderError as exc:
+            if isinstance(adapter, OpenAICompatAdapter) and adapter.fall_back(exc):
+                data, raw = await self.endpoint.post_json(
+                    adapter.route(self.spec, False), body, self.spec.model_id
+                )
+            else:
+                raise
+        return adapter.parse(data, raw, self.endpoint.context(self.spec.model_id))
+
+    async def _stream(
+        self, request: ChatRequest, on_token: TokenCallback | None, timing: _Timing
+    ) -> Answer:
+        adapter = self.endpoint.adapter
+        route = adapter.route(self.spec, True)
+        parser = adapter.stream_parser(self.endpoint.context(self.spec.model_id))
+        body = adapter.body(self.spec, request, True)
+        async with self.endpoint.stream(route, body, self.spec.model_id) as response:
+            async for event in iter_sse(response):
+                piece = parser.feed(event)
+                if piece:
+                    if timing.first_token is None:
+                        timing.first_token = time.perf_counter()
+                    timing.emitted = True
+                    if on_token is not None:
+                        on_token(piece)
+        return parser.finish()
+
+    def _response(
+        self,
+        request: ChatRequest,
+        answer: Answer,
+        timing: _Timing,
+        latency_s: float,
+        streamed: bool,
+    ) -> ChatResponse:
+        usage = answer.usage or Usage(
+            tokens_in=count_tokens(request.prompt_text()),
+            tokens_out=count_tokens(answer.text),
+            estimated=True,
+        )
+        ttft_ms = answer.ttft_ms
+        if ttft_ms is None and timing.first_token is not None:
+            ttft_ms = (timing.first_token - timing.start) * 1000
+        stats: dict[str, Any] = dict(answer.stats)
+        stats["streamed"] = streamed
+        return ChatResponse(
+            model=self.spec.key,
+            model_id=self.spec.model_id,
+            text=answer.text,
+            finish_reason=answer.finish_reason,
+            usage=usage,
+            latency_ms=latency_s * 1000,
+            cost_usd=self.spec.cost_usd(usage.tokens_in, usage.tokens_out),
+            ttft_ms=ttft_ms,
+            tokens_per_s=answer.tokens_per_s or _measured_tps(usage.tokens_out, timing),
+            stats=stats,
+        )
+
+
+def _measured_tps(tokens_out: int, timing: _Timing) -> float | None:
+    """Output tokens per second of generation (after the first token when streamed)."""
+    if tokens_out <= 0:
+        return None
+    if timing.first_token is not None and tokens_out > 1:
+        span = timing.end - timing.first_token
+        if span > 0:
+            return (tokens_out - 1) / span
+    span = timing.end - timing.start
+    return tokens_out / span if span > 0 else None
