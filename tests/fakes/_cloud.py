@@ -68,6 +68,15 @@ class AnthropicFake(FakeServer):
             else:
                 self.answer(ex, reply, lambda r: self._complete(ex, r))
 
+    def _model_info(self, ex: Exchange, model: str) -> None:
+        if not ex.request.headers.get("x-api-key"):
+            ex.send_json(401, _anthropic_error("authentication_error", "invalid x-api-key"))
+        elif self.models is not None and model not in self.models:
+            ex.send_json(404, _anthropic_error("not_found_error", f"model: {model}"))
+        else:
+            info = {"type": "model", "id": model, "display_name": model}
+            ex.send_json(200, {**info, "created_at": "2026-10-01T00:00:00Z"})
+
     def _message(
         self, req: RecordedRequest, text: str, stop: str | None, tin: int, tout: int
     ) -> dict[str, Any]:
@@ -195,6 +204,23 @@ class GeminiFake(FakeServer):
                 self.answer(ex, reply, lambda r: self._stream(ex, r))
             else:
                 self.answer(ex, reply, lambda r: self._complete(ex, r))
+
+    def _model_info(self, ex: Exchange, model: str) -> None:
+        if not ex.request.headers.get("x-goog-api-key"):
+            ex.send_json(403, _gemini_error(403, "API key required", "PERMISSION_DENIED"))
+        elif self.models is not None and model not in self.models:
+            ex.send_json(404, _gemini_error(404, f"models/{model} is not found", "NOT_FOUND"))
+        else:
+            ex.send_json(
+                200,
+                {
+                    "name": f"models/{model}",
+                    "displayName": model,
+                    "inputTokenLimit": 1048576,
+                    "outputTokenLimit": 65536,
+                    "supportedGenerationMethods": ["generateContent", "countTokens"],
+                },
+            )
 
     @staticmethod
     def _chunk(

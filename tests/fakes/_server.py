@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import collections
+import contextlib
 import json
 import socket
 import threading
 import time
+import traceback
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -342,6 +344,11 @@ class FakeServer:
             self.handle(Exchange(handler, request))
         except (_Disconnect, BrokenPipeError, ConnectionResetError):
             handler.close_connection = True
+        except Exception as exc:  # a bug in a fake: answer 500 with it, visibly
+            handler.close_connection = True
+            detail = "".join(traceback.format_exception(exc))
+            with contextlib.suppress(OSError):
+                Exchange(handler, request).send_json(500, f"fake {self.dialect} crashed:\n{detail}")
         finally:
             with self._lock:
                 self.in_flight -= 1
