@@ -195,7 +195,7 @@ def _data_rules(votes: list[_Vote], tags: frozenset[str], notes: list[str]) -> l
         return votes
     out: list[_Vote] = []
     for v in votes:
-        if v.tags & {"migrate", "refactor"}:
+        if v.tags & {"migrate", "refactor", "scope"}:
             notes.append(f"{v.name} touches stored data: counted as critical")
             v = replace(v, task_type=K)
         out.append(v)

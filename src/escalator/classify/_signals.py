@@ -384,7 +384,8 @@ SIGNALS: tuple[Signal, ...] = (
         r"\b(data|schema|database|db) migrations?\b|\b(add|write|create)\w* (a )?migrations?\b|"
         r"\bbackfill\w*|\bschema (change|update)s?\b|\balter table\b|\bdrop (table|column)s?\b|"
         r"\bnot[- ]null\b|\bnull=false\b|\bunique(ness)? constraints?\b|\bforeign keys?\b|"
-        r"\bprimary keys?\b|\bindex(es)? on\b|\b(add|remove|drop|rename)\w* (\S+ ){0,2}columns?\b|"
+        r"\bprimary keys?\b|\bindex(es)? on\b|"
+        r"\b(add|remove|drop|rename|split|merge|change|alter)\w* (\S+ ){0,2}columns?\b|"
         rf"\b(in|into|from) the {_DB_WORDS}\b|\bmov(e|es|ed|ing) (its )?(rows|records|data)\b",
         K,
         4.5,

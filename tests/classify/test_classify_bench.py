@@ -1,0 +1,26 @@
+"""Speed of the classifier: a benchmark that prints figures (no timed assertions)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from escalator.classify import classify, load_tasks
+
+HELDOUT = Path(__file__).parent / "heldout.jsonl"
+
+
+@pytest.mark.bench
+def test_bench_classify_per_task(benchmark: Any) -> None:
+    texts = [item["text"] for item in load_tasks(HELDOUT)]
+
+    def run_all() -> int:
+        return sum(classify(t).complexity for t in texts)
+
+    benchmark(run_all)
+    stats = benchmark.stats
+    if stats is not None:  # None with --benchmark-disable: then it ran once as a plain test
+        per_task_us = stats.stats.mean / len(texts) * 1e6
+        print(f"\nclassify: {per_task_us:.1f} us per task (mean over {len(texts)} titles)")
