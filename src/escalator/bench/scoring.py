@@ -205,12 +205,14 @@ class Scorer:
     def hidden(self, problem_id: str, program: str) -> Future[RunResult]:
         """Score ``program`` (context included) on the problem's hidden tests."""
         problem = self._problems[problem_id]
+        program = _normalise(program)
         key = _key(problem_id, "hidden", program)
         return self._submit(self._hidden, key, lambda: self._run_hidden(problem, program))
 
     def visible(self, problem_id: str, program: str) -> Future[RunResult]:
         """Run ``program`` with all its visible asserts in one process (timeout 10 s)."""
         problem = self._problems[problem_id]
+        program = _normalise(program)
         key = _key(problem_id, "visible", program)
         return self._submit(self._visible, key, lambda: self._run_visible(problem, program))
 
@@ -261,6 +263,11 @@ class Scorer:
         text = hidden_program(problem, problem.canonical_solution)
         result = run_program(text, MAX_TIMEOUT_S)
         return result.seconds if result.passed else None
+
+
+def _normalise(program: str) -> str:
+    """Trailing blank lines do not change a program; dropping them dedupes runs."""
+    return program.rstrip() + "\n"
 
 
 def _key(problem_id: str, kind: str, program: str) -> str:

@@ -1,0 +1,389 @@
+"""The bench: run the engine's cascade over a suite through the replay fleet, then score.
+
+Each problem becomes a real task (``bench.tasks``) that the engine runs through its chain
+against the replay fleet, with its own validators on the visible tests; acceptance is the
+engine's decision alone. Only after the engine finished a task is its accepted code run
+on the hidden tests (``bench.scoring``). Every model's sample 0 is scored once per run
+too, for the baselines (each model alone) and the oracle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import tempfile
+import time
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from escalator.bench.fleet import FleetSettings, ReplayServer
+from escalator.bench.replay import SOLUTION_FILE, ReplayBook, solution_text
+from escalator.bench.scoring import RunResult, Scorer
+from escalator.bench.suite import ModelRecord, Suite
+from escalator.bench.tasks import BENCH_VALIDATORS, build_workspace, task_request
+from escalator.config import Config, parse_config
+from escalator.errors import InputError
+from escalator.task import Outcome, TaskType
+
+__all__ = [
+    "BenchEvent",
+    "BenchOptions",
+    "TaskOutcome",
+    "bench_config",
+    "default_chain",
+    "run_bench",
+]
+
+TIER_BY_PRICE_RANK = ("FLASH", "HAIKU", "PRO", "SONNET", "OPUS")
+
+
+@dataclass(frozen=True)
+class BenchEvent:
+    """Progress: a task started, a model attempt started, or a task finished."""
+
+    kind: str  # task_start, attempt, task_done
+    problem_id: str
+    model: str | None = None
+    outcome: TaskOutcome | None = None
+
+
+@dataclass
+class BenchOptions:
+    """How a bench run goes; ``base`` supplies validation settings and the log path."""
+
+    chain: tuple[str, ...] | None = None
+    limit: int | None = None
+    concurrency: int = 4
+    db_path: Path | None = None
+    base: Config | None = None
+    fleet: FleetSettings = field(default_factory=FleetSettings)
+    attempts_per_model: int = 1
+    score_workers: int = 4
+    on_event: Callable[[BenchEvent], None] | None = None
+
+
+@dataclass
+class TaskOutcome:
+    """One problem's run: what the engine decided, and how the result scored."""
+
+    id: str
+    outcome: str
+    final_model: str | None
+    models_tried: list[str]
+    attempts: int
+    cost_usd: float
+    tokens_in: int
+    tokens_out: int
+    task_id: str | None
+    program: str | None = None
+    visible_pass: bool = False
+    hidden_pass: bool = False
+    reason: str = ""
+
+    @property
+    def accepted(self) -> bool:
+        return self.outcome == Outcome.PASSED.value and self.program is not None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "outcome": self.outcome,
+            "final_model": self.final_model,
+            "models_tried": list(self.models_tried),
+            "attempts": self.attempts,
+            "cost_usd": round(self.cost_usd, 8),
+            "tokens_in": self.tokens_in,
+            "tokens_out": self.tokens_out,
+            "visible_pass": self.visible_pass,
+            "hidden_pass": self.hidden_pass,
+            "task_id": self.task_id,
+        }
+
+
+@dataclass
+class BenchRun:
+    """Everything a report needs, from one run."""
+
+    suite: Suite
+    chain: tuple[str, ...]
+    records: list[TaskOutcome]
+    sample0: dict[tuple[str, str], bool]
+    first_prompt_tokens: dict[str, int]
+    book: ReplayBook
+    wall_s: float
+    estimated_model_time_s: float
+    db_path: str
+    scoring_runs: int = 0
+    scoring_reruns: int = 0
+
+
+# --------------------------------------------------------------------------- config
+
+
+def default_chain(suite: Suite) -> tuple[str, ...]:
+    """The suite's models cheapest first (local first), like the default matrix."""
+    return tuple(m.slug for m in suite.models_by_price())
+
+
+def _check_chain(suite: Suite, chain: tuple[str, ...]) -> tuple[str, ...]:
+    if not chain:
+        raise InputError("--chain is empty; name at least one of the suite's models")
+    known = {m.slug for m in suite.models}
+    for slug in chain:
+        if slug not in known:
+            raise InputError(
+                f"--chain names {slug!r}, which suite {suite.name!r} has no generations for; "
+                f"its models: {', '.join(sorted(known))}"
+            )
+    if len(set(chain)) != len(chain):
+        raise InputError("--chain names a model twice; list each model once, cheapest first")
+    return chain
+
+
+def _tier(model: ModelRecord, paid_rank: dict[str, int]) -> str:
+    if model.is_local:
+        return "LOCAL_FAST"
+    return TIER_BY_PRICE_RANK[min(paid_rank[model.slug], len(TIER_BY_PRICE_RANK) - 1)]
+
+
+def _paid_ranks(suite: Suite) -> dict[str, int]:
+    prices = sorted({m.price_key for m in suite.models if not m.is_local})
+    # Spread the paid price levels over the cloud tiers, cheapest first.
+    span = max(1, len(prices))
+    return {
+        m.slug: int(prices.index(m.price_key) * len(TIER_BY_PRICE_RANK) / span)
+        for m in suite.models
+        if not m.is_local
+    }
+
+
+def bench_config(
+    suite: Suite,
+    chain: tuple[str, ...],
+    url: str,
+    *,
+    concurrency: int,
+    attempts_per_model: int = 1,
+    db_path: Path | None = None,
+    base: Config | None = None,
+) -> Config:
+    """A config whose only provider is the replay fleet and whose chain is ``chain``."""
+    ranks = _paid_ranks(suite)
+    models = {
+        m.slug: {
+            "provider": "replay",
+            "model_id": m.slug,
+            "tier": _tier(m, ranks),
+            "price_in_per_mtok": m.price_in_per_mtok,
+            "price_out_per_mtok": m.price_out_per_mtok,
+            "context_window": 131072,
+            "max_output_tokens": 4096,
+            "edit_format": "whole",
+        }
+        for m in suite.models
+    }
+    row = {
+        "chain": list(chain),
+        "checkers": [],
+        "attempts_per_model": attempts_per_model,
+        "validators": list(BENCH_VALIDATORS),
+        "after_last": "skip",
+    }
+    data: dict[str, Any] = {
+        "providers": {
+            "replay": {
+                "kind": "lmstudio",
+                "base_url": url,
+                "max_concurrent": concurrency,
+                "timeout_s": 120.0,
+                "max_retries": 1,
+            }
+        },
+        "models": models,
+        "matrix": {t.value: dict(row) for t in TaskType},
+        "cost_guard": {"policy": "allow_under_usd", "allow_under_usd": 1e9},
+        "budgets": {"per_task_usd": 1e9},
+    }
+    cfg = parse_config(data, source=f"bench suite {suite.name}")
+    if base is not None:
+        cfg = replace(cfg, validation=base.validation, db_path=base.db_path)
+    if db_path is not None:
+        cfg = replace(cfg, db_path=db_path)
+    return cfg
+
+
+# --------------------------------------------------------------------------- the run
+
+
+def run_bench(suite: Suite, options: BenchOptions) -> BenchRun:
+    """Run the cascade over the suite and score it (blocking)."""
+    return asyncio.run(run_bench_async(suite, options))
+
+
+async def run_bench_async(suite: Suite, options: BenchOptions) -> BenchRun:
+    if options.concurrency < 1:
+        raise InputError("--concurrency must be at least 1")
+    if options.limit is not None and options.limit < 1:
+        raise InputError("--limit must be at least 1")
+    suite = suite.subset(options.limit)
+    chain = _check_chain(suite, options.chain or default_chain(suite))
+    book = ReplayBook(suite)
+    started = time.monotonic()
+    scorer = Scorer(suite.problems, workers=options.score_workers)
+    try:
+        sample0 = _score_samples(suite, scorer)
+        with ReplayServer(book, options.fleet) as server:
+            cfg = bench_config(
+                suite,
+                chain,
+                server.url,
+                concurrency=options.concurrency,
+                attempts_per_model=options.attempts_per_model,
+                db_path=options.db_path,
+                base=options.base,
+            )
+            records, db = await _run_cascade(suite, chain, cfg, options, scorer)
+            estimated = server.estimated_model_time_s()
+            first_prompts = _first_prompt_tokens(server)
+        sample0_results = {k: f.result().passed for k, f in sample0.items()}
+    finally:
+        scorer.close()
+    return BenchRun(
+        suite=suite,
+        chain=chain,
+        records=records,
+        sample0=sample0_results,
+        first_prompt_tokens=first_prompts,
+        book=book,
+        wall_s=time.monotonic() - started,
+        estimated_model_time_s=estimated,
+        db_path=db,
+        scoring_runs=scorer.runs,
+        scoring_reruns=scorer.reruns,
+    )
+
+
+def _score_samples(suite: Suite, scorer: Scorer) -> dict[tuple[str, str], Future[RunResult]]:
+    """Queue every model's sample 0 for hidden scoring (baselines and oracle)."""
+    out: dict[tuple[str, str], Future[RunResult]] = {}
+    for problem in suite.problems:
+        for model in suite.models:
+            samples = suite.samples(model.slug, problem.id)
+            if samples:
+                program = solution_text(problem, samples[0].code)
+                out[(model.slug, problem.id)] = scorer.hidden(problem.id, program)
+    return out
+
+
+def _first_prompt_tokens(server: ReplayServer) -> dict[str, int]:
+    """Per problem, the prompt tokens of the engine's first request about it."""
+    out: dict[str, int] = {}
+    for served in server.served:
+        if served.problem_id is not None and served.problem_id not in out:
+            out[served.problem_id] = served.tokens_in
+    return out
+
+
+async def _run_cascade(
+    suite: Suite, chain: tuple[str, ...], cfg: Config, options: BenchOptions, scorer: Scorer
+) -> tuple[list[TaskOutcome], str]:
+    from escalator.providers import open_fleet
+    from escalator.store import open_log
+
+    gate = asyncio.Semaphore(options.concurrency)
+    log = open_log(cfg.db_path, config=cfg)
+    try:
+        async with open_fleet(cfg) as fleet:
+            with tempfile.TemporaryDirectory(prefix="escalator-bench-") as tmp:
+                jobs = [
+                    _run_problem(suite, pid, chain, cfg, options, fleet, log, gate, Path(tmp))
+                    for pid in (p.id for p in suite.problems)
+                ]
+                # Scoring of a task's accepted code is queued as soon as its task ends.
+                done = [_queue_scores(r, scorer) for r in await asyncio.gather(*jobs)]
+        records = [_settle(record, pending) for record, pending in done]
+    finally:
+        log.close()
+    return records, str(log.path)
+
+
+async def _run_problem(
+    suite: Suite,
+    problem_id: str,
+    chain: tuple[str, ...],
+    cfg: Config,
+    options: BenchOptions,
+    fleet: Any,
+    log: Any,
+    gate: asyncio.Semaphore,
+    root: Path,
+) -> TaskOutcome:
+    from escalator.engine import ProgressEvent, RunOptions, run_task
+
+    problem = suite.problem(problem_id)
+    emit = options.on_event or (lambda event: None)
+    models = tuple(m for m in chain if suite.covers(m, problem_id))
+    async with gate:
+        emit(BenchEvent("task_start", problem_id))
+        if not models:
+            outcome = TaskOutcome(problem_id, Outcome.SKIPPED.value, None, [], 0, 0.0, 0, 0, None)
+            outcome.reason = "no model in the chain has a recorded answer for this problem"
+            emit(BenchEvent("task_done", problem_id, outcome=outcome))
+            return outcome
+
+        def on_progress(event: ProgressEvent) -> None:
+            if event.kind == "attempt_start":
+                emit(BenchEvent("attempt", problem_id, model=event.model))
+
+        workspace = build_workspace(problem, root)
+        result = await run_task(
+            task_request(problem, workspace),
+            config=cfg,
+            options=RunOptions(
+                approve_paid=True,
+                chain=models,
+                attempts_per_model=options.attempts_per_model,
+                apply=False,
+                on_progress=on_progress,
+            ),
+            fleet=fleet,
+            log=log,
+        )
+    program = result.files.get(SOLUTION_FILE) if result.outcome is Outcome.PASSED else None
+    outcome = TaskOutcome(
+        id=problem_id,
+        outcome=result.outcome.value,
+        final_model=result.final_model,
+        models_tried=list(result.models_tried),
+        attempts=result.attempts,
+        cost_usd=result.cost_usd,
+        tokens_in=result.tokens_in,
+        tokens_out=result.tokens_out,
+        task_id=result.task_id,
+        program=program,
+        reason=result.reason,
+    )
+    emit(BenchEvent("task_done", problem_id, model=result.final_model, outcome=outcome))
+    return outcome
+
+
+_Pending = tuple[Future[RunResult], Future[RunResult]] | None
+
+
+def _queue_scores(record: TaskOutcome, scorer: Scorer) -> tuple[TaskOutcome, _Pending]:
+    """Queue an accepted program for visible and hidden scoring (after the engine's run)."""
+    if not record.accepted or record.program is None:
+        return record, None
+    return record, (
+        scorer.visible(record.id, record.program),
+        scorer.hidden(record.id, record.program),
+    )
+
+
+def _settle(record: TaskOutcome, pending: _Pending) -> TaskOutcome:
+    if pending is not None:
+        record.visible_pass = pending[0].result().passed
+        record.hidden_pass = pending[1].result().passed
+    return record
