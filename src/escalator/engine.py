@@ -565,8 +565,7 @@ class _Runner:
         self, spec: ModelSpec, chat: ChatRequest, attempt_in_model: int, last_output: str | None
     ) -> _Step:
         r = self.result
-        r.attempts += 1
-        n = r.attempts
+        n = r.attempts + 1
         self.emit(
             "attempt_start", f"{spec.key} attempt {attempt_in_model}", model=spec.key, attempt=n
         )
@@ -578,6 +577,9 @@ class _Runner:
         r.tokens_in += response.usage.tokens_in
         r.tokens_out += response.usage.tokens_out
         output = normalise_output(response.text)
+        if last_output is not None and output == last_output:
+            return self._identical_retry(spec, response, output)
+        r.attempts = n
         record = AttemptRecord(
             task_id=self.task_id,
             n=n,
@@ -591,15 +593,6 @@ class _Runner:
             latency_ms=response.latency_ms,
             outcome="failed",
         )
-        if last_output is not None and output == last_output:
-            feedback = "the retry returned the same output as the previous attempt"
-            self.log.add_attempt(
-                replace(record, error_kind="identical_retry", feedback=feedback), []
-            )
-            self.emit(
-                "attempt_done", f"{spec.key} repeated itself: escalating", model=spec.key, attempt=n
-            )
-            return _Step(output=output, escalate=True)
         files = gather_files(self.request.workspace, self.request.files)
         try:
             edits = parse_edits(response.text, edit_format=spec.edit_format, files=files)
@@ -639,9 +632,27 @@ class _Runner:
         )
         return _Step(output=output)
 
+    def _identical_retry(self, spec: ModelSpec, response: ChatResponse, output: str) -> _Step:
+        """Same answer as last time: not a new attempt (the audit log keeps its cost); escalate."""
+        detail = {
+            "tokens_in": response.usage.tokens_in,
+            "tokens_out": response.usage.tokens_out,
+            "cost_usd": response.cost_usd,
+            "latency_ms": response.latency_ms,
+        }
+        event = EventRecord(
+            task_id=self.task_id, kind="identical_retry", from_model=spec.key, detail=detail
+        )
+        self.log.add_event(event)
+        self.emit(
+            "attempt_done", f"{spec.key} repeated its last answer: escalating", model=spec.key
+        )
+        return _Step(output=output, escalate=True)
+
     def _provider_failed(
         self, spec: ModelSpec, n: int, attempt_in_model: int, exc: ProviderError
     ) -> _Step:
+        self.result.attempts = n
         record = AttemptRecord(
             task_id=self.task_id,
             n=n,
