@@ -107,7 +107,8 @@ def test_failed_complex_task_lands_in_review_and_approve_applies_it(
     cfg = write_config(
         tmp_path,
         lmstudio_fake.url,
-        '[matrix.complex_architecture]\nchain = ["local-32b"]\nvalidators = ["syntax", "tests", "semantic"]\n',
+        '[matrix.complex_architecture]\nchain = ["local-32b"]\n'
+        'validators = ["syntax", "tests", "semantic"]\n',
     )
     code, out = invoke(
         "--config",
