@@ -150,6 +150,21 @@ _ESCALATE_AT_ONCE = (
 )
 
 
+# Servers count prompt tokens with their own tokenizer; our cl100k estimate can be lower.
+# Budgets are checked against the estimate times this margin, so no call can spend past a
+# limit unless a server reports more than 1.3x our count plus 64 tokens.
+PROMPT_MARGIN = 1.3
+PROMPT_SLACK = 64
+
+
+def worst_case_usd(
+    spec: ModelSpec, prompt_tokens: int, max_output_tokens: int | None = None
+) -> float:
+    """The most one call can cost, with the tokenizer margin on the prompt."""
+    padded = int(prompt_tokens * PROMPT_MARGIN) + PROMPT_SLACK
+    return spec.worst_case_cost_usd(padded, max_output_tokens)
+
+
 @dataclass
 class _Candidate:
     """A model's edit that was applied in a sandbox and validated."""
@@ -187,6 +202,8 @@ async def run_task(
         validators=request.validators,
     )
     async with _resources(config, fleet, log) as (fleet_, log_):
+        for stale in log_.interrupted():
+            log_.mark_interrupted(stale.task_id, "the process running it stopped mid-task")
         task_id = uuid.uuid4().hex
         log_.create_task(_new_record(task_id, request, plan, classification.confidence))
         runner = _Runner(task_id, request, plan, config, options, fleet_, log_)
@@ -462,15 +479,10 @@ class _Runner:
 
     async def _run_model(self, index: int, key: str) -> TaskResult | None:
         spec = self.config.registry.get(key)
-        if spec.is_paid and not self.paid_approved:
-            parked = await self._approve(index, spec)
-            if parked is not None:
-                return parked
-            if not self.paid_approved:
-                return None
+        if spec.is_paid and self.paid_denied:
+            return None
         files = gather_files(self.request.workspace, self.request.files)
         last_output: str | None = None
-        self.result.models_tried.append(key)
         for attempt_in_model in range(1, self.plan.attempts_per_model + 1):
             chat = build_worker_request(
                 description=self.request.description,
@@ -483,8 +495,15 @@ class _Runner:
             prompt_tokens = estimate_prompt_tokens(chat)
             if not await self._fits(spec, prompt_tokens):
                 return None
+            worst = worst_case_usd(spec, prompt_tokens)
+            if attempt_in_model == 1:
+                if spec.is_paid and not self.paid_approved:
+                    parked = await self._approve(index, spec, worst)
+                    if parked is not None or not self.paid_approved:
+                        return parked
+                self.result.models_tried.append(key)
             self.budgets.check(
-                worst_case_usd=spec.worst_case_cost_usd(prompt_tokens),
+                worst_case_usd=worst,
                 spent_task_usd=self.result.cost_usd,
                 spent_today_usd=self.log.spent_today(self.plan.task_type.value),
             )
@@ -496,10 +515,7 @@ class _Runner:
             last_output = step.output
         return None
 
-    async def _approve(self, index: int, spec: ModelSpec) -> TaskResult | None:
-        if self.paid_denied:
-            return None
-        worst = spec.worst_case_cost_usd(4000)
+    async def _approve(self, index: int, spec: ModelSpec, worst: float) -> TaskResult | None:
         decision = decide_approval(
             self.config.cost_guard,
             approve_paid=self.options.approve_paid,
@@ -829,8 +845,8 @@ class _MeteredModel:
     ) -> ChatResponse:
         runner = self.runner
         runner.budgets.check(
-            worst_case_usd=self.spec.worst_case_cost_usd(
-                estimate_prompt_tokens(request), request.max_tokens
+            worst_case_usd=worst_case_usd(
+                self.spec, estimate_prompt_tokens(request), request.max_tokens
             ),
             spent_task_usd=runner.result.cost_usd,
             spent_today_usd=runner.log.spent_today(runner.plan.task_type.value),
