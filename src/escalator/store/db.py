@@ -180,16 +180,12 @@ class TaskLog:
 
     def resolve_id(self, id_or_prefix: str) -> str:
         """The full id of the one task whose id is or starts with ``id_or_prefix``."""
-        key = id_or_prefix.strip().lower()
+        key = id_or_prefix.strip()
         if not key:
             raise InputError("empty task id; run 'escalator log' to list task ids")
-        rows = self._query(
-            "SELECT task_id FROM tasks WHERE task_id = ? OR substr(task_id, 1, ?) = ? LIMIT 6",
-            (key, len(key), key),
-        )
-        ids = [str(r["task_id"]) for r in rows]
-        if key in ids:
-            return key
+        ids = self._ids_starting_with(key) or self._ids_starting_with(key.lower())
+        if key in ids or key.lower() in ids:
+            return key if key in ids else key.lower()
         if not ids:
             raise InputError(
                 f"no task with id {id_or_prefix!r} in {self.path}; "
@@ -202,6 +198,14 @@ class TaskLog:
                 "give more characters of the id"
             )
         return ids[0]
+
+    def _ids_starting_with(self, prefix: str) -> list[str]:
+        # a range scan on the primary key's index (ids compare as UTF-8 bytes)
+        rows = self._query(
+            "SELECT task_id FROM tasks WHERE task_id >= ? AND task_id < ? ORDER BY task_id LIMIT 6",
+            (prefix, prefix + "\U0010ffff"),
+        )
+        return [str(r["task_id"]) for r in rows]
 
     def get_task(self, id_or_prefix: str) -> TaskRecord:
         """One task by full id or unique prefix; ``InputError`` naming the fix otherwise."""
