@@ -227,12 +227,15 @@ def test_interrupted_finds_tasks_left_running_by_dead_processes(log: TaskLog) ->
     elsewhere = log.create_task(_task(description="other host", host="build-box-7", pid=1))
     done = log.create_task(_task(description="done"))
     log.update_task(done, outcome="passed")
-    assert [t.task_id for t in log.interrupted()] == [dead, elsewhere]
+    assert [t.task_id for t in log.interrupted()] == [dead]  # the other host's is fresh
     assert [t.task_id for t in log.interrupted(include_live=True)] == [mine, dead, elsewhere]
+    later = datetime.now(UTC) + timedelta(hours=2)
+    assert [t.task_id for t in log.interrupted(now=later)] == [dead, elsewhere]
+    assert [t.task_id for t in log.interrupted(now=later, stale_after_s=3 * 3600)] == [dead]
     marked = log.mark_interrupted(dead, "process died mid-task")
     assert marked.outcome == "failed"
     assert log.events(dead)[-1].detail == {"reason": "process died mid-task"}
-    assert [t.task_id for t in log.interrupted()] == [elsewhere]
+    assert [t.task_id for t in log.interrupted(now=later)] == [elsewhere]
 
 
 def test_file_log_uses_wal_busy_timeout_and_foreign_keys(db_path: Path, log: TaskLog) -> None:

@@ -36,10 +36,11 @@ from escalator.store.records import (
 )
 from escalator.task import Outcome, TaskType
 
-__all__ = ["BUSY_TIMEOUT_S", "MEMORY", "TaskLog", "open_log"]
+__all__ = ["BUSY_TIMEOUT_S", "MEMORY", "STALE_AFTER_S", "TaskLog", "open_log"]
 
 BUSY_TIMEOUT_S = 5.0
 MEMORY = ":memory:"
+STALE_AFTER_S = 3600.0  # a running task of another host counts as interrupted after this
 
 _TASK_COLUMNS = tuple(f.name for f in fields(TaskRecord))
 _JSON_TASK_COLUMNS = {"files", "state"}
@@ -80,6 +81,13 @@ def _connect(target: str) -> sqlite3.Connection:
     conn.execute("PRAGMA foreign_keys = ON")
     migrate(conn)
     return conn
+
+
+def _owner_gone(task: TaskRecord, here: str, stale_before: str) -> bool:
+    """Whether the process that ran ``task`` is gone, or silent since ``stale_before``."""
+    if task.host == here and task.pid is not None:
+        return not _process_alive(task.pid)
+    return task.updated_at < stale_before
 
 
 def _process_alive(pid: int) -> bool:
@@ -244,12 +252,19 @@ class TaskLog:
         )
         return [_task_from_row(r) for r in rows]
 
-    def interrupted(self, *, include_live: bool = False) -> list[TaskRecord]:
+    def interrupted(
+        self,
+        *,
+        include_live: bool = False,
+        stale_after_s: float = STALE_AFTER_S,
+        now: datetime | None = None,
+    ) -> list[TaskRecord]:
         """Tasks left ``running`` by a process that is gone (killed mid-task).
 
-        A task owned by a live process on this host is still running and is left out
-        unless ``include_live``; tasks of other hosts are always included, since their
-        process cannot be checked from here.
+        A task owned by a process on this host counts when that process is dead. A task
+        whose process cannot be checked from here (another host, or no pid recorded)
+        counts once it has not been updated for ``stale_after_s``. ``include_live``
+        returns every running task.
         """
         rows = self._query(
             "SELECT * FROM tasks WHERE outcome = ? ORDER BY timestamp, rowid",
@@ -259,9 +274,8 @@ class TaskLog:
         if include_live:
             return tasks
         here = socket.gethostname()
-        return [
-            t for t in tasks if not (t.host == here and t.pid is not None and _process_alive(t.pid))
-        ]
+        cutoff = utc_iso((now or datetime.now(UTC)) - timedelta(seconds=stale_after_s))
+        return [t for t in tasks if _owner_gone(t, here, cutoff)]
 
     def mark_interrupted(self, task_id: str, reason: str) -> TaskRecord:
         """Mark a task left running as failed, with the reason in the audit log."""
