@@ -61,6 +61,7 @@ class BenchOptions:
     fleet: FleetSettings = field(default_factory=FleetSettings)
     attempts_per_model: int = 1
     score_workers: int = 4
+    pytest: bool = False
     on_event: Callable[[BenchEvent], None] | None = None
 
 
@@ -339,7 +340,7 @@ async def _run_problem(
 
         workspace = build_workspace(problem, root)
         result = await run_task(
-            task_request(problem, workspace),
+            task_request(problem, workspace, pytest=options.pytest),
             config=cfg,
             options=RunOptions(
                 approve_paid=True,

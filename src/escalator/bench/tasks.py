@@ -46,13 +46,33 @@ def stub_source(problem: Problem) -> str:
     return problem.prompt.rstrip() + "\n" + _body_indent(problem.prompt) + "pass\n"
 
 
+_SELF_RUNNER = """
+
+if __name__ == "__main__":  # `python test_solution.py`: a fast runner, pytest-style summary
+    import sys
+    import traceback
+
+    _failed = 0
+    _tests = [(k, v) for k, v in list(globals().items()) if k.startswith("test_")]
+    for _name, _test in _tests:
+        try:
+            _test()
+        except Exception:
+            _failed += 1
+            print(f"FAILED {_name}")
+            traceback.print_exc(limit=-1, file=sys.stdout)
+    print(f"{_failed} failed, {len(_tests) - _failed} passed")
+    sys.exit(1 if _failed else 0)
+"""
+
+
 def test_source(problem: Problem) -> str:
-    """``test_solution.py``: one pytest function per visible assert."""
+    """``test_solution.py``: one test function per visible assert, runnable by pytest or python."""
     parts = [f'"""Visible tests for {problem.id}."""\n', "from solution import *  # noqa: F403\n"]
     for number, test in enumerate(problem.visible_tests, 1):
         body = textwrap.indent(test.strip("\n"), "    ")
         parts.append(f"\ndef test_visible_{number}() -> None:\n{body}\n")
-    return "\n".join(parts)
+    return "\n".join(parts) + _SELF_RUNNER
 
 
 def build_workspace(problem: Problem, root: Path) -> Path:
@@ -72,18 +92,19 @@ def task_description(problem: Problem) -> str:
     )
 
 
-def test_command() -> str:
+def test_command(*, pytest: bool = False) -> str:
+    """Run the visible tests: with pytest, or (default, ~10x faster) the file's own runner."""
     python = shlex.quote(sys.executable)
-    return f"{python} -m pytest -q -p no:cacheprovider {TEST_FILE}"
+    return f"{python} -m pytest {TEST_FILE}" if pytest else f"{python} {TEST_FILE}"
 
 
-def task_request(problem: Problem, workspace: Path) -> TaskRequest:
+def task_request(problem: Problem, workspace: Path, *, pytest: bool = False) -> TaskRequest:
     """The engine's task for one problem: edit solution.py, validate on visible tests."""
     return TaskRequest(
         description=task_description(problem),
         workspace=workspace,
         files=(SOLUTION_FILE,),
-        test_command=test_command(),
+        test_command=test_command(pytest=pytest),
         task_type=TaskType.STANDARD_DEVELOPMENT,
         complexity=BENCH_COMPLEXITY,
         validators=BENCH_VALIDATORS,

@@ -1,0 +1,81 @@
+"""The hidden-test scoring recipe: real subprocesses, nonce, limits, timeouts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from escalator.bench.scoring import Scorer, run_program, syntax_ok, timeout_for
+from escalator.bench.suite import load_suite
+
+
+def test_passing_program_prints_the_nonce() -> None:
+    result = run_program("assert 1 + 1 == 2\n", 10)
+    assert result.passed and not result.timed_out
+
+
+def test_failing_assert_fails() -> None:
+    assert not run_program("assert 1 + 1 == 3\n", 10).passed
+
+
+def test_os_exit_zero_cannot_fake_a_pass() -> None:
+    result = run_program("import os\nos._exit(0)\n", 10)
+    assert result.returncode == 0
+    assert not result.passed
+
+
+def test_printing_ok_lines_cannot_fake_a_pass() -> None:
+    program = "import sys\nprint('OK:whatever')\nsys.stdout.flush()\nraise SystemExit(0)\n"
+    assert not run_program(program, 10).passed
+
+
+def test_exit_and_guarded_functions_are_disabled() -> None:
+    assert not run_program("exit(0)\n", 10).passed
+    assert not run_program("import os\nos.system('true')\n", 10).passed
+
+
+def test_main_block_does_not_run() -> None:
+    assert run_program("if __name__ == '__main__':\n    raise SystemExit(1)\n", 10).passed
+
+
+def test_empty_environment_and_hash_seed() -> None:
+    program = (
+        "import os\nassert 'HOME' not in os.environ\n"
+        "assert os.environ['PYTHONHASHSEED'] == '0'\nassert os.environ['OMP_NUM_THREADS'] == '1'\n"
+    )
+    assert run_program(program, 10).passed
+
+
+def test_timeout_kills_the_program() -> None:
+    result = run_program("while True:\n    pass\n", 1.0)
+    assert result.timed_out and not result.passed
+    assert result.seconds < 5
+
+
+def test_memory_limit_applies() -> None:
+    assert not run_program("x = bytearray(6 * 1024 ** 3)\n", 10).passed
+
+
+def test_syntax_and_timeout_rules() -> None:
+    assert syntax_ok("def f():\n    return 1\n")
+    assert not syntax_ok("def f(:\n")
+    assert timeout_for(None) == 20
+    assert timeout_for(1.0) == 20
+    assert timeout_for(6.0) == 23
+    assert timeout_for(100.0) == 120
+
+
+def test_scorer_hidden_and_visible_with_dedupe(tiny_suite_dir: Path) -> None:
+    suite = load_suite(tiny_suite_dir)
+    scorer = Scorer(suite.problems, workers=2)
+    try:
+        good = "def clamp_value(x, lo, hi):\n    return max(lo, min(hi, x))\n"
+        bad = "def clamp_value(x, lo, hi):\n    return hi\n"
+        assert scorer.hidden("Tiny/clamp", good).result().passed  # hidden test imports numpy
+        assert not scorer.hidden("Tiny/clamp", bad).result().passed
+        assert scorer.visible("Tiny/clamp", bad).result().passed  # a false accept
+        runs = scorer.runs
+        assert scorer.hidden("Tiny/clamp", good + "\n\n").result().passed
+        assert scorer.runs == runs  # same program, scored once
+        assert not scorer.hidden("Tiny/clamp", "def clamp_value(:\n").result().passed
+    finally:
+        scorer.close()
