@@ -223,15 +223,22 @@ def _matrix_section(stats: Stats) -> str:
             if mts is None:
                 cells.append(_cell("-", num=True))
                 continue
-            shade = int(255 - 120 * mts.task_pass_rate)
             cells.append(
-                f'<td class="num" style="background:rgb({shade},245,{shade})">'
+                f'<td class="num" style="background:{_pass_shade(mts.task_pass_rate)}">'
                 f"{mts.tasks_passed}/{mts.tasks}</td>"
             )
         rows.append("<tr>" + _cell(m.model) + "".join(cells) + "</tr>")
     head = _head("model", *types)
     note = "<p class='meta'>Tasks passed / tasks tried, per model and task type.</p>"
     return f"<h2>Which model succeeds at what</h2>{note}<table>{head}{''.join(rows)}</table>"
+
+
+def _pass_shade(rate: float) -> str:
+    """Cell colour: light red for never, then paler to deeper green as the rate rises."""
+    if rate <= 0:
+        return "#fbe4e2"
+    shade = int(240 - 110 * rate)
+    return f"rgb({shade},245,{shade})"
 
 
 def _chains_section(stats: Stats) -> str:
