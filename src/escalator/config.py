@@ -93,6 +93,8 @@ class ChainConfig:
     attempts_per_model: int
     validators: tuple[str, ...]
     after_last: str
+    min_agreement: int = 2
+    trusted: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -583,20 +585,11 @@ def _parse_matrix(
             s.fail(
                 f"matrix.{name}.complexity", comp, "must be [low, high] with 0 <= low <= high <= 10"
             )
-        chain = s.texts(
-            "chain",
-            [],
-            check=lambda m: m in models,
-            allowed=f"must be a configured model ({known_models})",
-        )
+        allowed = f"must be a configured model ({known_models})"
+        chain = s.texts("chain", [], check=lambda m: m in models, allowed=allowed)
         if not chain:
             s.fail(f"matrix.{name}.chain", chain, "must list at least one model, cheapest first")
-        checkers = s.texts(
-            "checkers",
-            [],
-            check=lambda m: m in models,
-            allowed=f"must be a configured model ({known_models})",
-        )
+        checkers = s.texts("checkers", [], check=lambda m: m in models, allowed=allowed)
         validators = s.texts(
             "validators",
             ["syntax"],
@@ -611,6 +604,8 @@ def _parse_matrix(
             attempts_per_model=s.number("attempts_per_model", 3, minimum=1, integer=True),
             validators=validators,
             after_last=s.text("after_last", "skip", choices=AFTER_LAST_CHOICES),
+            min_agreement=s.number("min_agreement", 2, minimum=1, integer=True),
+            trusted=s.texts("trusted", [], check=lambda m: m in models, allowed=allowed),
         )
         s.done()
     missing = [t.value for t in TaskType if t not in out]

@@ -28,7 +28,8 @@ from escalator.registry import ModelSpec
 from escalator.sandbox import Sandbox, SandboxLimits
 from escalator.store import AttemptRecord, EventRecord, TaskLog, TaskRecord, VerdictRecord, open_log
 from escalator.task import Outcome, TaskRequest, TaskType
-from escalator.validate import ValidationReport, ValidationSpec, Verdict, run_validation
+from escalator.validate import ValidationReport, ValidationSpec, Verdict, agreement, run_validation
+from escalator.validate.verdict import Status
 from escalator.work.edits import EditParseError, normalise_output, parse_edits
 from escalator.work.prompts import PriorAttempt, build_worker_request, estimate_prompt_tokens
 
@@ -339,6 +340,8 @@ def _plan_from_state(state: dict[str, Any]) -> Plan:
         attempts_per_model=int(p["attempts_per_model"]),
         validators=tuple(p["validators"]),
         after_last=p["after_last"],
+        min_agreement=int(p.get("min_agreement", 2)),
+        trusted=tuple(p.get("trusted", ())),
     )
 
 
@@ -365,6 +368,7 @@ class _Runner:
         self.budgets = Budgets.for_task(config.budgets, plan.task_type, request.budget_usd)
         self.prior: list[PriorAttempt] = []
         self.best: _Candidate | None = None
+        self.pool: list[tuple[agreement.Candidate, _Candidate]] = []
         self.paid_approved = False
         self.paid_denied = False
         self.started = time.monotonic()
@@ -452,7 +456,7 @@ class _Runner:
                 final = await self._run_model(index, key)
                 if final is not None:
                     return final
-            return self._after_last()
+            return await self._after_last()
         except BudgetExceeded as exc:
             self.log.add_event(
                 EventRecord(
@@ -624,6 +628,9 @@ class _Runner:
             )
             return _Step(output=output)
         candidate, report = await self._validate(spec, n, edits.files)
+        consensus: agreement.AgreementDecision | None = None
+        if report.passed and "agreement" in self.plan.validators:
+            consensus, report = await self._cross_check(candidate, report)
         record = replace(
             record,
             outcome="passed" if report.passed else "failed",
@@ -643,6 +650,8 @@ class _Runner:
         self._keep_best(candidate)
         if report.passed:
             return _Step(output=output, final=self._accept(candidate))
+        if consensus is not None:  # passed the tests, but other models' answers disagree
+            return _Step(output=output, escalate=True)
         self.prior.append(
             PriorAttempt(model=spec.key, attempt=n, diff=candidate.diff, feedback=report.feedback)
         )
@@ -729,6 +738,88 @@ class _Runner:
             return None  # a paid checker needs the same approval as a paid worker
         return _MeteredModel(self.fleet.model(spec.key), self)
 
+    async def _cross_check(
+        self, candidate: _Candidate, report: ValidationReport, *, final: bool = False
+    ) -> tuple[agreement.AgreementDecision, ValidationReport]:
+        """Compare this passing candidate's behaviour with the other models' passing ones."""
+        key = f"{candidate.model}#{candidate.attempt}"
+        if not final:
+            py = {k: v for k, v in candidate.files.items() if v is not None}
+            self.pool.append(
+                (agreement.Candidate(key=key, model=candidate.model, files=py), candidate)
+            )
+        started = time.monotonic()
+        result = await agreement.cross_check(
+            workspace=self.request.workspace,
+            candidates=[c for c, _ in self.pool],
+            timeout_s=min(self.config.validation.timeout_s, 20.0),
+        )
+        rank = self._model_rank()
+        decision = agreement.decide(
+            result,
+            key,
+            min_agree=self.plan.min_agreement,
+            trusted=self.plan.trusted,
+            rank=rank,
+            final=final,
+        )
+        verdict = Verdict(
+            validator="agreement",
+            status=_agreement_status(decision),
+            confidence=decision.confidence if decision.applicable else 0.0,
+            duration_ms=(time.monotonic() - started) * 1000,
+            feedback="" if decision.accept else decision.reason,
+            reason=decision.reason,
+            details=result.to_json(),
+        )
+        verdicts = [v for v in report.verdicts if v.validator != "agreement"] + [verdict]
+        passed = decision.accept or not decision.applicable
+        confidence = report.confidence * (decision.confidence if decision.accept else 1.0)
+        merged = ValidationReport(
+            verdicts=verdicts,
+            passed=passed,
+            confidence=confidence,
+            feedback=report.feedback if passed else decision.reason,
+        )
+        self.emit("verdict", f"agreement: {decision.reason}", model=candidate.model)
+        return decision, merged
+
+    def _model_rank(self) -> dict[str, float]:
+        """Stronger models rank higher: by price, then tier, then place in the chain (the
+        matrix lists models cheapest and weakest first)."""
+        rank = {}
+        for position, key in enumerate(self.plan.chain):
+            s = self.config.registry.get(key)
+            price = s.price_in_per_mtok + s.price_out_per_mtok
+            rank[key] = price * 1000 + s.tier.rank * 10 + position * 0.01
+        return rank
+
+    async def _settle_disagreement(self) -> TaskResult | None:
+        """At the end of the chain: accept the best-supported passing candidate, if any."""
+        if not self.pool:
+            return None
+        result = await agreement.cross_check(
+            workspace=self.request.workspace,
+            candidates=[c for c, _ in self.pool],
+            timeout_s=min(self.config.validation.timeout_s, 20.0),
+        )
+        key = agreement.choose(result, rank=self._model_rank())
+        chosen = next((cand for c, cand in self.pool if c.key == key), None)
+        if chosen is None:
+            return None
+        decision = agreement.decide(result, key or "", rank=self._model_rank(), final=True)
+        chosen.confidence *= decision.confidence
+        self.log.add_event(
+            EventRecord(
+                task_id=self.task_id,
+                kind="agreement_choice",
+                to_model=chosen.model,
+                detail={"reason": decision.reason, "clusters": result.to_json()["clusters"]},
+            )
+        )
+        self.emit("verdict", f"end of chain: {decision.reason}", model=chosen.model)
+        return self._accept(chosen)
+
     def _keep_best(self, candidate: _Candidate) -> None:
         best = self.best
         if best is None or (candidate.passed, candidate.validators_passed, candidate.confidence) > (
@@ -773,7 +864,10 @@ class _Runner:
             Outcome.PASSED, f"validated by {', '.join(self.plan.validators)} and applied"
         )
 
-    def _after_last(self) -> TaskResult:
+    async def _after_last(self) -> TaskResult:
+        settled = await self._settle_disagreement()
+        if settled is not None:
+            return settled
         best = self.best
         if best is not None:
             self.result.patch, self.result.files, self.result.confidence = (
@@ -946,3 +1040,9 @@ def merge_reports(first: ValidationReport, second: ValidationReport) -> Validati
         confidence=min(first.confidence, second.confidence),
         feedback=second.feedback if not second.passed else first.feedback,
     )
+
+
+def _agreement_status(decision: agreement.AgreementDecision) -> Status:
+    if not decision.applicable:
+        return Status.SKIPPED
+    return Status.PASSED if decision.accept else Status.FAILED

@@ -27,6 +27,8 @@ class Plan:
     attempts_per_model: int
     validators: tuple[str, ...]
     after_last: str
+    min_agreement: int = 2
+    trusted: tuple[str, ...] = ()
 
     @property
     def worker(self) -> str:
@@ -42,6 +44,8 @@ class Plan:
             "attempts_per_model": self.attempts_per_model,
             "validators": list(self.validators),
             "after_last": self.after_last,
+            "min_agreement": self.min_agreement,
+            "trusted": list(self.trusted),
         }
 
 
@@ -105,6 +109,8 @@ def make_plan(
         attempts_per_model=attempts_per_model or row.attempts_per_model,
         validators=validators or row.validators,
         after_last=row.after_last,
+        min_agreement=row.min_agreement,
+        trusted=row.trusted,
     )
 
 

@@ -1,0 +1,102 @@
+"""Agreement between models as part of the loop: a lone answer that passes weak tests is
+not accepted while other models' answers behave differently."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from escalator.engine import RunOptions, run_task
+from escalator.store import open_log
+from escalator.task import Outcome, TaskRequest, TaskType
+from tests.engine.conftest import whole
+from tests.fakes import AnthropicFake, LMStudioFake, config_for
+
+pytestmark = pytest.mark.anyio
+
+STUB = 'def is_even(n):\n    """Return True when n is even."""\n    raise NotImplementedError\n'
+TESTS = (
+    "from parity import is_even\n\n\n"
+    "def test_examples():\n    assert is_even(2)\n    assert not is_even(3)\n"
+)
+OVERFIT = 'def is_even(n):\n    """Return True when n is even."""\n    return n in (0, 2, 4)\n'
+RIGHT = 'def is_even(n):\n    """Return True when n is even."""\n    return n % 2 == 0\n'
+RIGHT_TOO = 'def is_even(n):\n    """Return True when n is even."""\n    return not n & 1\n'
+
+
+@pytest.fixture
+def parity(tmp_path: Path) -> Path:
+    ws = tmp_path / "parity_ws"
+    ws.mkdir()
+    (ws / "parity.py").write_text(STUB)
+    (ws / "test_parity.py").write_text(TESTS)
+    return ws
+
+
+def request(ws: Path) -> TaskRequest:
+    return TaskRequest(
+        description="Implement is_even",
+        workspace=ws,
+        files=("parity.py",),
+        test_command="python -m pytest -q",
+        task_type=TaskType.STANDARD_DEVELOPMENT,
+        complexity=3,
+    )
+
+
+def agreement_config(lms: str, claude: str, db: Path) -> object:
+    matrix = {
+        "standard_development": {
+            "chain": ["qwen3-30b", "local-32b", "haiku"],
+            "validators": ["syntax", "tests", "agreement"],
+            "attempts_per_model": 1,
+            "min_agreement": 2,
+        }
+    }
+    models = {"haiku": {"edit_format": "whole"}}
+    return config_for(
+        lmstudio_url=lms,
+        anthropic_url=claude,
+        db_path=db,
+        extra={"matrix": matrix, "models": models},
+    )
+
+
+async def test_disagreeing_answers_escalate_until_two_models_agree(
+    parity: Path, tmp_path: Path, lmstudio_fake: LMStudioFake, anthropic_fake: AnthropicFake
+) -> None:
+    lmstudio_fake.script("qwen/qwen3-30b-a3b", whole(OVERFIT, "parity.py"))
+    lmstudio_fake.script("qwen2.5-coder-32b-instruct", whole(RIGHT, "parity.py"))
+    anthropic_fake.script("claude-haiku-5-5", whole(RIGHT_TOO, "parity.py"))
+    cfg = agreement_config(lmstudio_fake.url, anthropic_fake.url, tmp_path / "t.db")
+    log = open_log(tmp_path / "t.db", config=cfg)  # type: ignore[arg-type]
+    result = await run_task(
+        request(parity), config=cfg, options=RunOptions(approve_paid=True), log=log
+    )  # type: ignore[arg-type]
+    assert result.outcome == Outcome.PASSED
+    assert result.final_model == "haiku"
+    assert result.models_tried == ["qwen3-30b", "local-32b", "haiku"]
+    assert "n & 1" in (parity / "parity.py").read_text()
+    attempts = log.attempts(result.task_id)
+    first_agreement = next(v for v in attempts[0].verdicts if v.validator == "agreement")
+    assert first_agreement.status == "failed"
+    last_agreement = next(v for v in attempts[-1].verdicts if v.validator == "agreement")
+    assert last_agreement.status == "passed"
+
+
+async def test_end_of_chain_prefers_the_stronger_model_when_two_disagree(
+    parity: Path, tmp_path: Path, lmstudio_fake: LMStudioFake, anthropic_fake: AnthropicFake
+) -> None:
+    lmstudio_fake.script("qwen/qwen3-30b-a3b", whole(OVERFIT, "parity.py"))
+    lmstudio_fake.script("qwen2.5-coder-32b-instruct", whole(RIGHT, "parity.py"))
+    cfg = agreement_config(lmstudio_fake.url, anthropic_fake.url, tmp_path / "t.db")
+    log = open_log(tmp_path / "t.db", config=cfg)  # type: ignore[arg-type]
+    result = await run_task(
+        request(parity), config=cfg, options=RunOptions(approve_paid=False), log=log
+    )  # type: ignore[arg-type]
+    assert anthropic_fake.requests == []
+    assert result.outcome == Outcome.PASSED
+    assert result.final_model == "local-32b"
+    assert "n % 2" in (parity / "parity.py").read_text()
+    assert "agreement_choice" in [e.kind for e in log.events(result.task_id)]
