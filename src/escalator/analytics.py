@@ -27,6 +27,8 @@ __all__ = [
     "TypeStats",
     "cloud_only_cost",
     "compute_stats",
+    "format_rate",
+    "format_usd",
 ]
 
 MIN_TASKS_FOR_SUGGESTION = 5
@@ -123,6 +125,16 @@ class Stats:
                     mts.task_pass_rate, 4
                 )
         return data
+
+
+def format_usd(usd: float) -> str:
+    """Money as the CLI and the report show it: dollars to a hundredth of a cent."""
+    return f"${usd:,.4f}"
+
+
+def format_rate(rate: float) -> str:
+    """A 0..1 rate as a whole percentage."""
+    return f"{100 * rate:.0f}%"
 
 
 def cloud_only_cost(config: Config, task_type: str, tokens_in: int, tokens_out: int) -> float:

@@ -10,7 +10,7 @@ from rich import box
 from rich.console import Console
 from rich.table import Table
 
-from escalator.analytics import Stats, compute_stats
+from escalator.analytics import Stats, compute_stats, format_rate, format_usd
 from escalator.cli.common import emit_json, get_config, handle_errors, json_option
 from escalator.store import AttemptRecord, EventRecord, TaskLog, TaskRecord, open_log
 from escalator.task import Outcome, TaskType
@@ -39,14 +39,6 @@ def _console() -> Console:
 
 def _table(title: str) -> Table:
     return Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
-
-
-def _money(usd: float | None) -> str:
-    return "-" if usd is None else f"${usd:.4f}"
-
-
-def _pct(rate: float) -> str:
-    return f"{100 * rate:.0f}%"
 
 
 @click.command("log")
@@ -125,7 +117,7 @@ def _print_task_list(tasks: list[TaskRecord], db: str) -> None:
             t.outcome,
             t.final_model or "-",
             str(t.attempts),
-            _money(t.cost_usd),
+            format_usd(t.cost_usd),
         )
     console.print(table)
 
@@ -141,8 +133,8 @@ def _print_task(task: TaskRecord, attempts: list[AttemptRecord], events: list[Ev
     )
     console.print(
         f"  {task.attempts} attempts, {task.escalations} escalations, "
-        f"{task.tokens_in}+{task.tokens_out} tokens, cost {_money(task.cost_usd)} "
-        f"(cloud-only {_money(task.cloud_only_cost_usd)}), {task.latency_ms / 1000:.1f} s"
+        f"{task.tokens_in}+{task.tokens_out} tokens, cost {format_usd(task.cost_usd)} "
+        f"(cloud-only {format_usd(task.cloud_only_cost_usd)}), {task.latency_ms / 1000:.1f} s"
     )
     if task.workspace:
         console.print(f"  workspace {task.workspace}  files {', '.join(task.files) or '-'}")
@@ -158,7 +150,7 @@ def _print_task(task: TaskRecord, attempts: list[AttemptRecord], events: list[Ev
                 str(a.attempt_in_model),
                 a.outcome + (f" ({a.error_kind})" if a.error_kind else ""),
                 f"{a.tokens_in}+{a.tokens_out}",
-                _money(a.cost_usd),
+                format_usd(a.cost_usd),
                 f"{a.latency_ms:.0f}",
                 verdicts or "-",
             )
@@ -195,9 +187,10 @@ def _print_stats(stats: Stats, db: str) -> None:
         return
     saved = "-" if stats.savings_pct is None else f"{stats.savings_pct:.0f}%"
     console.print(
-        f"{stats.tasks} tasks, {_pct(stats.pass_rate)} passed, {_pct(stats.escalation_rate)} "
-        f"escalated; cost {_money(stats.cost_usd)} vs cloud-only "
-        f"{_money(stats.cloud_only_cost_usd)} (saved {_money(stats.savings_usd)}, {saved})"
+        f"{stats.tasks} tasks, {format_rate(stats.pass_rate)} passed, "
+        f"{format_rate(stats.escalation_rate)} escalated; "
+        f"cost {format_usd(stats.cost_usd)} vs cloud-only "
+        f"{format_usd(stats.cloud_only_cost_usd)} (saved {format_usd(stats.savings_usd)}, {saved})"
     )
     types = _table("By task type")
     for name in ("type", "tasks", "passed", "escalated", "cost", "cloud-only", "saved"):
@@ -206,11 +199,11 @@ def _print_stats(stats: Stats, db: str) -> None:
         types.add_row(
             t.task_type,
             str(t.tasks),
-            _pct(t.pass_rate),
-            _pct(t.escalation_rate),
-            _money(t.cost_usd),
-            _money(t.cloud_only_cost_usd),
-            _money(t.savings_usd),
+            format_rate(t.pass_rate),
+            format_rate(t.escalation_rate),
+            format_usd(t.cost_usd),
+            format_usd(t.cloud_only_cost_usd),
+            format_usd(t.savings_usd),
         )
     console.print(types)
     console.print(_model_table(stats))
@@ -235,8 +228,8 @@ def _model_table(stats: Stats) -> Table:
         table.add_row(
             m.model,
             str(m.attempts),
-            _pct(m.pass_rate),
-            _money(m.cost_usd),
+            format_rate(m.pass_rate),
+            format_usd(m.cost_usd),
             f"{m.mean_latency_ms / 1000:.1f} s",
             *cells,
         )

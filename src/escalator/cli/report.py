@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from escalator.analytics import ModelStats, Stats, compute_stats
+from escalator.analytics import ModelStats, Stats, compute_stats, format_rate, format_usd
 from escalator.cli.common import emit_json, handle_errors, json_option
 from escalator.cli.log import db_option, open_cli_log
 from escalator.errors import InputError
@@ -101,14 +101,6 @@ def render_report(stats: Stats, recent: list[TaskRecord], *, db: str = "") -> st
 # ---------------------------------------------------------------------- pieces
 
 
-def _money(usd: float) -> str:
-    return f"${usd:,.4f}"
-
-
-def _pct(rate: float) -> str:
-    return f"{100 * rate:.0f}%"
-
-
 def _bar(value: float, top: float, color: str, label: str) -> str:
     """One horizontal bar as inline SVG, scaled so ``top`` fills the width."""
     width = 0.0 if top <= 0 else max(0.0, min(1.0, value / top)) * BAR_WIDTH
@@ -133,11 +125,11 @@ def _summary(stats: Stats) -> str:
     saved = "-" if stats.savings_pct is None else f"{stats.savings_pct:.0f}%"
     cards = [
         ("Tasks", str(stats.tasks)),
-        ("Passed", _pct(stats.pass_rate)),
-        ("Escalated", _pct(stats.escalation_rate)),
-        ("Cost", _money(stats.cost_usd)),
-        ("Cloud-only cost", _money(stats.cloud_only_cost_usd)),
-        ("Saved", f"{_money(stats.savings_usd)} ({saved})"),
+        ("Passed", format_rate(stats.pass_rate)),
+        ("Escalated", format_rate(stats.escalation_rate)),
+        ("Cost", format_usd(stats.cost_usd)),
+        ("Cloud-only cost", format_usd(stats.cloud_only_cost_usd)),
+        ("Saved", f"{format_usd(stats.savings_usd)} ({saved})"),
     ]
     body = "".join(f'<div class="card">{escape(k)}<b>{escape(v)}</b></div>' for k, v in cards)
     return f'<div class="cards">{body}</div>'
@@ -151,25 +143,25 @@ def _types_section(stats: Stats) -> str:
     for t in stats.by_type.values():
         outcomes = ", ".join(f"{k} {v}" for k, v in t.outcomes.items())
         bars = (
-            _bar(t.cost_usd, top, COLOR_COST, f"{t.task_type} cost {_money(t.cost_usd)}")
+            _bar(t.cost_usd, top, COLOR_COST, f"{t.task_type} cost {format_usd(t.cost_usd)}")
             + "<br>"
             + _bar(
                 t.cloud_only_cost_usd,
                 top,
                 COLOR_CLOUD,
-                f"{t.task_type} cloud-only {_money(t.cloud_only_cost_usd)}",
+                f"{t.task_type} cloud-only {format_usd(t.cloud_only_cost_usd)}",
             )
         )
         rows.append(
             "<tr>"
             + _cell(t.task_type)
             + _cell(t.tasks, num=True)
-            + _cell(_pct(t.pass_rate), num=True)
+            + _cell(format_rate(t.pass_rate), num=True)
             + _cell(outcomes)
-            + _cell(_pct(t.escalation_rate), num=True)
-            + _cell(_money(t.cost_usd), num=True)
-            + _cell(_money(t.cloud_only_cost_usd), num=True)
-            + _cell(_money(t.savings_usd), num=True)
+            + _cell(format_rate(t.escalation_rate), num=True)
+            + _cell(format_usd(t.cost_usd), num=True)
+            + _cell(format_usd(t.cloud_only_cost_usd), num=True)
+            + _cell(format_usd(t.savings_usd), num=True)
             + f"<td>{bars}</td></tr>"
         )
     legend = (
@@ -185,16 +177,17 @@ def _types_section(stats: Stats) -> str:
 
 
 def _model_row(m: ModelStats) -> str:
+    rate = format_rate(m.pass_rate)
     return (
         "<tr>"
         + _cell(m.model)
         + _cell(m.attempts, num=True)
         + _cell(m.passes, num=True)
-        + _cell(_pct(m.pass_rate), num=True)
-        + f"<td>{_bar(m.pass_rate, 1.0, COLOR_PASS, f'{m.model} pass rate {_pct(m.pass_rate)}')}"
+        + _cell(rate, num=True)
+        + f"<td>{_bar(m.pass_rate, 1.0, COLOR_PASS, f'{m.model} pass rate {rate}')}"
         + "</td>"
         + _cell(f"{m.tasks_passed}/{m.tasks}", num=True)
-        + _cell(_money(m.cost_usd), num=True)
+        + _cell(format_usd(m.cost_usd), num=True)
         + _cell(f"{m.mean_latency_ms / 1000:.1f} s", num=True)
         + "</tr>"
     )
@@ -268,7 +261,7 @@ def _recent_section(recent: list[TaskRecord]) -> str:
         + _cell(t.outcome, css=t.outcome)
         + _cell(t.final_model or "-")
         + _cell(t.attempts, num=True)
-        + _cell(_money(t.cost_usd), num=True)
+        + _cell(format_usd(t.cost_usd), num=True)
         + "</tr>"
         for t in recent
     )

@@ -452,7 +452,7 @@ def _task_values(task: TaskRecord) -> dict[str, Any]:
 
 
 def _task_from_row(row: sqlite3.Row) -> TaskRecord:
-    data = {name: row[name] for name in _TASK_COLUMNS}
+    data = _row_fields(row, TaskRecord)
     data["files"] = tuple(json.loads(row["files"]))
     data["state"] = json.loads(row["state"])
     return TaskRecord(**data)
@@ -495,32 +495,23 @@ def _insert_event(db: sqlite3.Connection, e: EventRecord) -> int:
     return int(cur.lastrowid or 0)
 
 
+def _row_fields(row: sqlite3.Row, record: type[Any]) -> dict[str, Any]:
+    """The row's values for the record's fields (columns a later schema adds are left out)."""
+    columns = set(row.keys())
+    return {f.name: row[f.name] for f in fields(record) if f.name in columns}
+
+
 def _verdict_from_row(row: sqlite3.Row) -> VerdictRecord:
     return VerdictRecord(
-        id=row["id"],
-        attempt_id=row["attempt_id"],
-        validator=row["validator"],
-        status=row["status"],
-        confidence=row["confidence"],
-        duration_ms=row["duration_ms"],
-        findings=json.loads(row["findings"]),
-        feedback=row["feedback"],
+        **{**_row_fields(row, VerdictRecord), "findings": json.loads(row["findings"])}
     )
 
 
 def _attempt_from_row(row: sqlite3.Row, verdicts: list[VerdictRecord]) -> AttemptRecord:
-    data = {k: row[k] for k in row.keys()}  # noqa: SIM118 - sqlite3.Row is not a Mapping
+    data = _row_fields(row, AttemptRecord)
     data["tokens_estimated"] = bool(data["tokens_estimated"])
     return AttemptRecord(**data, verdicts=tuple(verdicts))
 
 
 def _event_from_row(row: sqlite3.Row) -> EventRecord:
-    return EventRecord(
-        id=row["id"],
-        task_id=row["task_id"],
-        at=row["at"],
-        kind=row["kind"],
-        from_model=row["from_model"],
-        to_model=row["to_model"],
-        detail=json.loads(row["detail"]),
-    )
+    return EventRecord(**{**_row_fields(row, EventRecord), "detail": json.loads(row["detail"])})
