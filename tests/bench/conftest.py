@@ -8,27 +8,27 @@ from typing import Any
 
 import pytest
 
-HIDDEN_ADD = '''
+HIDDEN_ADD = """
 def check(candidate):
     assert candidate(2, 3) == 5
     assert candidate(-1, 1) == 0
     assert candidate(10, 5) == 15
-'''
+"""
 
-HIDDEN_REV = '''
+HIDDEN_REV = """
 def check(candidate):
     assert candidate("abc") == "cba"
     assert candidate("") == ""
     assert candidate("ab cd") == "dc ba"
-'''
+"""
 
-HIDDEN_CLAMP = '''
+HIDDEN_CLAMP = """
 import numpy as np
 def check(candidate):
     assert np.allclose(candidate(5.0, 0.0, 1.0), 1.0)
     assert np.allclose(candidate(-5.0, 0.0, 1.0), 0.0)
     assert np.allclose(candidate(0.5, 0.0, 1.0), 0.5)
-'''
+"""
 
 PROBLEMS: list[dict[str, Any]] = [
     {
@@ -36,7 +36,7 @@ PROBLEMS: list[dict[str, Any]] = [
         "language": "python",
         "entry_point": "add_numbers",
         "prompt": 'def add_numbers(a: int, b: int) -> int:\n    """Return a plus b.\n'
-        "    >>> add_numbers(2, 3)\n    5\n    \"\"\"\n",
+        '    >>> add_numbers(2, 3)\n    5\n    """\n',
         "context": "",
         "visible_tests": ["assert add_numbers(2, 3) == 5"],
         "hidden_test": HIDDEN_ADD,
@@ -82,7 +82,11 @@ GENERATIONS: dict[str, list[dict[str, Any]]] = {
     ],
     "paid-strong": [
         {"id": "Tiny/add", "sample": 0, "code": "def add_numbers(a, b):\n    return a + b\n"},
-        {"id": "Tiny/rev", "sample": 0, "code": "def reverse_text(s):\n    return ''.join(reversed(s))\n"},
+        {
+            "id": "Tiny/rev",
+            "sample": 0,
+            "code": "def reverse_text(s):\n    return ''.join(reversed(s))\n",
+        },
         {
             "id": "Tiny/clamp",
             "sample": 0,
@@ -92,12 +96,27 @@ GENERATIONS: dict[str, list[dict[str, Any]]] = {
 }
 
 MODELS: list[dict[str, Any]] = [
-    {"slug": "paid-strong", "price_in_per_mtok": 3.0, "price_out_per_mtok": 15.0,
-     "samples_per_problem": 1, "visible_pass_rate": 1.0},
-    {"slug": "free-weak", "price_in_per_mtok": 0.0, "price_out_per_mtok": 0.0,
-     "samples_per_problem": 1, "visible_pass_rate": 0.7},
-    {"slug": "free-multi", "price_in_per_mtok": 0.0, "price_out_per_mtok": 0.0,
-     "samples_per_problem": 2, "visible_pass_rate": 0.3},
+    {
+        "slug": "paid-strong",
+        "price_in_per_mtok": 3.0,
+        "price_out_per_mtok": 15.0,
+        "samples_per_problem": 1,
+        "visible_pass_rate": 1.0,
+    },
+    {
+        "slug": "free-weak",
+        "price_in_per_mtok": 0.0,
+        "price_out_per_mtok": 0.0,
+        "samples_per_problem": 1,
+        "visible_pass_rate": 0.7,
+    },
+    {
+        "slug": "free-multi",
+        "price_in_per_mtok": 0.0,
+        "price_out_per_mtok": 0.0,
+        "samples_per_problem": 2,
+        "visible_pass_rate": 0.3,
+    },
 ]
 
 

@@ -79,12 +79,30 @@ def test_cli_bench_json(tiny_suite_dir: Path, tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    for key in ("suite", "tasks", "pass_rate", "cost_usd", "false_accept_rate",
-                "accepted_by_model", "baselines", "wall_s", "cost_ratio_vs_strongest",
-                "estimated_model_time_s", "records"):
+    for key in (
+        "suite",
+        "tasks",
+        "pass_rate",
+        "cost_usd",
+        "false_accept_rate",
+        "accepted_by_model",
+        "baselines",
+        "wall_s",
+        "cost_ratio_vs_strongest",
+        "estimated_model_time_s",
+        "records",
+    ):
         assert key in data
-    assert set(data["records"][0]) >= {"id", "outcome", "final_model", "models_tried",
-                                       "attempts", "cost_usd", "visible_pass", "hidden_pass"}
+    assert set(data["records"][0]) >= {
+        "id",
+        "outcome",
+        "final_model",
+        "models_tried",
+        "attempts",
+        "cost_usd",
+        "visible_pass",
+        "hidden_pass",
+    }
     assert data["suite"] == "tiny"
 
 
@@ -99,8 +117,15 @@ def test_cli_bench_bad_suite_exits_2(tmp_path: Path, tiny_suite_dir: Path) -> No
 def test_cli_bench_unknown_chain_model_exits_2(tiny_suite_dir: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(
         cli,
-        ["bench", "--suite", str(tiny_suite_dir), "--chain", "free-weak,gpt-9",
-         "--db", str(tmp_path / "x.db")],
+        [
+            "bench",
+            "--suite",
+            str(tiny_suite_dir),
+            "--chain",
+            "free-weak,gpt-9",
+            "--db",
+            str(tmp_path / "x.db"),
+        ],
     )
     assert result.exit_code == 2
     assert "gpt-9" in result.stderr

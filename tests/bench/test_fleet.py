@@ -82,8 +82,10 @@ def test_answer_parses_with_the_engines_whole_file_parser(server: ReplayServer) 
 
 def test_kth_attempt_gets_sample_k_and_last_repeats(server: ReplayServer) -> None:
     prompt = _stub_prompt(server, "Tiny/rev")
-    texts = [_chat(server, "free-multi", prompt).json()["choices"][0]["message"]["content"]
-             for _ in range(3)]
+    texts = [
+        _chat(server, "free-multi", prompt).json()["choices"][0]["message"]["content"]
+        for _ in range(3)
+    ]
     assert "upper()" in texts[0]
     assert "s[::-1]" in texts[1]
     assert texts[2] == texts[1]

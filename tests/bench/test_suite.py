@@ -70,7 +70,7 @@ def test_model_missing_price(tiny_suite_dir: Path) -> None:
 def test_generation_for_unknown_problem(tiny_suite_dir: Path) -> None:
     with (tiny_suite_dir / "generations" / "free-weak.jsonl").open("a") as fh:
         fh.write(json.dumps({"id": "Other/1", "sample": 0, "code": "x = 1"}) + "\n")
-    with pytest.raises(InputError, match="'Other/1' is not in problems.jsonl"):
+    with pytest.raises(InputError, match=r"'Other/1' is not in problems\.jsonl"):
         load_suite(tiny_suite_dir)
 
 

@@ -68,12 +68,15 @@ def _pct(rate: float) -> str:
 def summary_table(summary: BenchSummary) -> Table:
     """Cascade vs each model alone vs the oracle: pass rate, cost, savings."""
     table = Table(
-        title=f"Suite {summary.run.suite.name}: {summary.tasks} tasks (hidden-test pass rate)"
+        title=f"Suite {summary.run.suite.name}: {summary.tasks} tasks; "
+        "cascade vs each model alone vs oracle",
+        caption=f"hidden pass: on the hidden tests; savings: cost saved vs the strongest "
+        f"model alone ({summary.strongest})",
     )
     table.add_column("strategy")
     table.add_column("hidden pass", justify="right")
     table.add_column("cost $", justify="right")
-    table.add_column(f"savings vs {summary.strongest}", justify="right")
+    table.add_column("savings", justify="right")
     for name, rate, cost, savings in summary_rows(summary):
         style = "bold" if name in ("cascade", "oracle") else None
         saved = "-" if savings is None else _pct(savings)

@@ -193,7 +193,7 @@ def summary_rows(summary: BenchSummary) -> list[tuple[str, float, float, float |
     )
     for model in ordered:
         b = summary.baselines[model.slug]
-        rows.append((f"{model.slug} alone", b.pass_rate, b.cost_usd, savings(b.cost_usd)))
+        rows.append((model.slug, b.pass_rate, b.cost_usd, savings(b.cost_usd)))
     o = summary.oracle
     rows.append(("oracle", o.pass_rate, o.cost_usd, savings(o.cost_usd)))
     return rows

@@ -105,4 +105,4 @@ def demo_command(
     print_summary(summary)
     console = Console()
     where = f"report: {report}" if report else f"report: run `{report_command}`"
-    console.print(f"task log: {summary.run.db_path}\n{where}", highlight=False)
+    console.print(where, highlight=False)
