@@ -213,7 +213,8 @@ def _generic(
         )
     if status is not None and status >= 400:
         return BadRequest(f"{where} refused the request (HTTP {status}): {message}", **kw)
-    return MalformedResponse(f"{where} answered HTTP {status} with an error: {message}", **kw)
+    said = "inside a 200 answer" if status is None else f"with HTTP {status}"
+    return MalformedResponse(f"{where} sent an error {said}: {message}", **kw)
 
 
 def map_openai_compat(
@@ -243,7 +244,7 @@ def map_openai_compat(
         )
     if overflow_from_text(message):
         return _overflow(message, info, kw)
-    if status == 404 and "not found" in low:
+    if "try pulling" in low or (status == 404 and "not found" in low):
         return ModelNotFound(_not_found(ctx, message), **kw)
     if "unexpected endpoint" in low:
         return MalformedResponse(

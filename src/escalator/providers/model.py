@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from escalator.errors import ProviderError
-from escalator.providers.adapter import Answer
+from escalator.providers.adapter import Answer, Route
 from escalator.providers.base import ChatRequest, ChatResponse, TokenCallback, Usage
 from escalator.providers.endpoint import Endpoint
 from escalator.providers.openai_compat import OpenAICompatAdapter
@@ -77,24 +77,24 @@ class HttpChatModel:
         adapter = self.endpoint.adapter
         body = adapter.body(self.spec, request, False)
         try:
-            data, raw = await self.endpoint.post_json(
-                adapter.route(self.spec, False), body, self.spec.model_id
-            )
+            return await self._post(adapter.route(self.spec, False), body)
         except ProviderError as exc:
             if isinstance(adapter, OpenAICompatAdapter) and adapter.fall_back(exc):
-                data, raw = await self.endpoint.post_json(
-                    adapter.route(self.spec, False), body, self.spec.model_id
-                )
-            else:
-                raise
-        return adapter.parse(data, raw, self.endpoint.context(self.spec.model_id))
+                return await self._post(adapter.route(self.spec, False), body)
+            raise
+
+    async def _post(self, route: Route, body: dict[str, Any]) -> Answer:
+        data, raw = await self.endpoint.post_json(route, body, self.spec.model_id)
+        ctx = self.endpoint.context(self.spec.model_id, self.endpoint.root + route.path)
+        return self.endpoint.adapter.parse(data, raw, ctx)
 
     async def _stream(
         self, request: ChatRequest, on_token: TokenCallback | None, timing: _Timing
     ) -> Answer:
         adapter = self.endpoint.adapter
         route = adapter.route(self.spec, True)
-        parser = adapter.stream_parser(self.endpoint.context(self.spec.model_id))
+        url = self.endpoint.root + route.path
+        parser = adapter.stream_parser(self.endpoint.context(self.spec.model_id, url))
         body = adapter.body(self.spec, request, True)
         async with self.endpoint.stream(route, body, self.spec.model_id) as response:
             async for event in iter_sse(response):
