@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 __all__ = [
     "TASK_ACTIONS",
     "TASK_TYPE_NAMES",
+    "VALIDATOR_NAMES",
     "ClassificationOut",
     "ModelStatus",
     "ModelsReport",
@@ -32,6 +33,15 @@ TASK_TYPE_NAMES: tuple[str, ...] = (
     "standard_development",
     "complex_architecture",
     "critical",
+)
+ValidatorName = Literal["syntax", "compile", "tests", "semantic", "benchmark", "agreement"]
+VALIDATOR_NAMES: tuple[str, ...] = (
+    "syntax",
+    "compile",
+    "tests",
+    "semantic",
+    "benchmark",
+    "agreement",
 )
 TaskAction = Literal["status", "list", "approve", "reject", "skip", "resume"]
 TASK_ACTIONS: tuple[str, ...] = ("status", "list", "approve", "reject", "skip", "resume")
@@ -93,9 +103,12 @@ class VerdictOut(_Open):
 
 
 class ValidationOut(_Open):
-    """All verdicts on a workspace, and whether together they pass."""
+    """All verdicts on a workspace, whether together they pass, and feedback to act on."""
 
     passed: bool
+    status: str
+    confidence: float
+    feedback: str = ""
     verdicts: list[VerdictOut]
 
 
@@ -121,6 +134,9 @@ class ModelStatus(_Open):
     context_window: int
     chains: list[str] = Field(default_factory=list)
     reachable: bool | None = None
+    loaded: bool | None = None
+    context_length: int | None = None
+    api_key_present: bool | None = None
     detail: str | None = None
     stats: ModelStats | None = None
 

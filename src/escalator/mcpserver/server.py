@@ -64,7 +64,7 @@ def build_server(config: Config) -> MCPServer:
         tools=[
             _tool(tools.execute, EXECUTE, _WRITES),
             _tool(tools.classify, CLASSIFY, _READ_ONLY),
-            # _tool(tools.validate, VALIDATE, _READ_ONLY),
+            _tool(tools.validate, VALIDATE, _READ_ONLY),
             _tool(tools.task, TASK, _WRITES),
             _tool(tools.models, MODELS, _READ_ONLY),
         ],

@@ -7,9 +7,10 @@ an MCP tool error with a message that names the fix; the server keeps serving.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -29,15 +30,18 @@ from escalator.mcpserver.outputs import (
     TaskOutcome,
     TaskSummary,
     TaskTypeName,
+    ValidationOut,
+    ValidatorName,
 )
 from escalator.mcpserver.progress import with_progress
 from escalator.mcpserver.safety import check_files, resolve_workspace
 from escalator.store.db import TaskLog, open_log
 from escalator.store.records import TaskRecord
-from escalator.task import TaskRequest, TaskType
+from escalator.task import Outcome, TaskRequest, TaskType
 
 if TYPE_CHECKING:
     from escalator.engine import ProgressEvent, RunOptions, TaskResult
+    from escalator.validate import ValidationReport, ValidationSpec
 
     OnProgress = Callable[[ProgressEvent], None]
 
@@ -153,6 +157,54 @@ class Toolbox:
             data.setdefault("type", result.task_type.value)
             return ClassificationOut.model_validate(data)
 
+    async def validate(
+        self,
+        workspace: Workspace,
+        files: Files = None,
+        validators: Annotated[
+            list[ValidatorName] | None, Field(description="Validators to run (all required).")
+        ] = None,
+        task_type: Annotated[
+            TaskTypeName | None, Field(description="Use this type's validators instead.")
+        ] = None,
+        test_command: TestCommand = None,
+    ) -> ValidationOut:
+        """Check a workspace as it is, in a sandbox copy (never modified): verdicts with
+        feedback, combined confidence, passed or not."""
+        with translate_errors("orchestrator_validate_outcome"):
+            ws, checked = self._workspace_and_files(workspace, files)
+            missing = [f for f in checked if not (ws / f).is_file()]
+            if missing:
+                raise InputError(f"file {missing[0]!r} does not exist in the workspace {ws}")
+            spec = self._validation_spec(checked, validators, task_type, test_command)
+            report = await _validate_in_sandbox(ws, spec)
+            return ValidationOut.model_validate(report.to_json())
+
+    def _validation_spec(
+        self,
+        files: tuple[str, ...],
+        validators: Sequence[str] | None,
+        task_type: str | None,
+        test_command: str | None,
+    ) -> ValidationSpec:
+        from escalator.validate import ValidationSpec, order_validators
+
+        if validators and task_type:
+            raise InputError("give either validators or task_type, not both")
+        if validators:
+            names = required = order_validators(list(validators))
+        else:
+            kind = TaskType.parse(task_type) if task_type else TaskType.STANDARD_DEVELOPMENT
+            names, required = order_validators(self.config.chain_for(kind).validators), ()
+        return ValidationSpec(
+            validators=names,
+            files=files,
+            test_command=test_command,
+            config=self.config.validation,
+            stop_at_first_failure=self.config.validation.stop_at_first_failure,
+            required=required,
+        )
+
     async def models(
         self,
         check: Annotated[bool, Field(description="Also ask each endpoint if it answers.")] = False,
@@ -223,13 +275,19 @@ class Toolbox:
         )
 
     async def _check_models(self, models: list[ModelStatus]) -> list[ModelStatus]:
-        from escalator.mcpserver.health import check_models
+        from escalator.providers import open_fleet
 
-        health = await check_models(self.config, [m.key for m in models])
+        async with open_fleet(self.config) as fleet:
+            found = await asyncio.gather(*(fleet.check(m.key) for m in models))
         out = []
-        for m in models:
-            ok, detail = health.get(m.key, (None, None))
-            out.append(m.model_copy(update={"reachable": ok, "detail": detail}))
+        for m, status in zip(models, found, strict=True):
+            extra = {
+                "loaded": status.loaded,
+                "context_length": status.context_length,
+                "api_key_present": status.api_key_present,
+            }
+            update = {"reachable": status.reachable, "detail": status.error, **extra}
+            out.append(m.model_copy(update=update))
         return out
 
     # ------------------------------------------------------------------ tasks
@@ -244,15 +302,17 @@ class Toolbox:
         return TaskActionOut(action="list", message=f"{len(tasks)} task(s)", tasks=tasks)
 
     def _task_status(self, task_id: str) -> TaskActionOut:
+        from escalator.review import review_item
+
         with self._open_log(create=False) as store:
-            record = store.get_task(task_id)
-            attempts = [_attempt_brief(a.to_json()) for a in store.attempts(record.task_id)]
-            events = [e.to_json() for e in store.events(record.task_id)]
+            item = review_item(store, task_id)
+        record = TaskSummary.model_validate(_without(item.pop("task"), "state"))
+        item["attempts"] = [_without(a, "diff") for a in item["attempts"]]
         return TaskActionOut(
             action="status",
             message=f"task {record.task_id} is {record.outcome}",
-            task=_summary(record),
-            detail={"attempts": attempts, "events": events},
+            task=record,
+            detail=item,
         )
 
     async def _resume(self, task_id: str, ctx: Context[Any, Any] | None) -> TaskActionOut:
@@ -274,17 +334,51 @@ class Toolbox:
     async def _review(
         self, action: str, task_id: str, reason: str | None, ctx: Context[Any, Any] | None
     ) -> TaskActionOut:
-        from escalator.mcpserver.review import decide
+        """approve/reject/skip a task in the review queue; approving a task parked
+        awaiting_approval approves the paid model and resumes it."""
+        from escalator import review
 
-        return await decide(self, action, task_id, reason, ctx)
+        with self._open_log(create=False) as store:
+            record = store.get_task(task_id)
+            if action == "approve" and record.outcome == Outcome.AWAITING_APPROVAL.value:
+                parked = True
+            else:
+                parked = False
+                if action == "approve":
+                    decision = review.approve(store, record.task_id)
+                elif action == "reject":
+                    decision = review.reject(store, record.task_id, reason or "")
+                else:
+                    decision = review.skip(store, record.task_id, reason or "")
+                task = _summary(store.get_task(record.task_id))
+        if parked:
+            resumed = await self._resume(record.task_id, ctx)
+            return resumed.model_copy(update={"action": "approve"})
+        return TaskActionOut(
+            action=action,
+            message=f"{decision.outcome}: {decision.message}",
+            task=task,
+            detail=decision.to_json(),
+        )
+
+
+async def _validate_in_sandbox(workspace: Path, spec: ValidationSpec) -> ValidationReport:
+    """Copy the workspace (off the event loop), validate the copy, remove it."""
+    from escalator.sandbox import Sandbox, SandboxLimits
+    from escalator.validate import run_validation
+
+    limits = SandboxLimits.from_config(spec.config)
+    box = await asyncio.to_thread(Sandbox.create, workspace, limits)
+    try:
+        return await run_validation(box, spec)
+    finally:
+        await asyncio.to_thread(box.close)
 
 
 def _summary(record: TaskRecord) -> TaskSummary:
-    data = record.to_json()
-    data.pop("state", None)  # the engine's resume blob: internal and large
-    return TaskSummary.model_validate(data)
+    # state is the engine's resume blob: internal and large
+    return TaskSummary.model_validate(_without(record.to_json(), "state"))
 
 
-def _attempt_brief(data: dict[str, Any]) -> dict[str, Any]:
-    data.pop("diff", None)
-    return data
+def _without(data: dict[str, Any], *keys: str) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k not in keys}
