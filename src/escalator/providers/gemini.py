@@ -122,9 +122,9 @@ class GeminiStreamParser:
         return chunk.text
 
     def finish(self) -> Answer:
-        if self.events == 0 or (not self.parts and self.reason is None):
+        if self.reason is None:
             raise MalformedResponse(
-                f"{self.ctx.provider} sent a stream without an answer",
+                f"{self.ctx.provider} ended the stream without finishing the answer",
                 provider=self.ctx.provider,
                 url=self.ctx.url,
                 status=200,

@@ -145,11 +145,15 @@ class OpenAIStreamParser:
         self.parts: list[str] = []
         self.events = 0
         self.reason: str | None = None
+        self.done = False
         self.usage: Usage | None = None
         self.extra: dict[str, Any] = {}
 
     def feed(self, event: SSEEvent) -> str:
         self.events += 1
+        if event.data.strip() == "[DONE]":
+            self.done = True
+            return ""
         data = event.json()
         if not isinstance(data, dict):
             return ""
@@ -176,9 +180,10 @@ class OpenAIStreamParser:
     def finish(self) -> Answer:
         if self.events == 0:
             raise empty_answer_error(self.kind, self.ctx)
-        if not self.parts and self.reason is None:
+        if self.reason is None and not self.done:
             raise MalformedResponse(
-                f"{self.ctx.provider} streamed {self.events} events without any answer",
+                f"{self.ctx.provider} ended the stream after {self.events} events without "
+                "finishing the answer (no finish_reason, no [DONE])",
                 provider=self.ctx.provider,
                 url=self.ctx.url,
                 status=200,
