@@ -508,18 +508,22 @@ def _top_level_names(source: str) -> set[str] | None:
     return {node.name for node in module.body if isinstance(node, kinds)}
 
 
+_FIRST_TEXT_LINE_RE = re.compile(r"^.*\S.*$", re.M)
+
+
 def _fragment_problem(lines: Sequence[str], original: str) -> str | None:
     """Why a Python answer looks like a piece of the file rather than all of it."""
     first = next((ln for ln in lines if ln.strip()), "")
-    orig_first = next((ln for ln in original.split("\n") if ln.strip()), "")
-    if first[:1].isspace() and not orig_first[:1].isspace():
+    orig_first = _FIRST_TEXT_LINE_RE.search(original)
+    if first[:1].isspace() and orig_first is not None and not orig_first.group(0)[:1].isspace():
         return "starts with an indented line, so it is only a function body"
+    if sum(len(ln) + 1 for ln in lines) >= len(original) / 2:
+        return None  # not much shorter: no need to parse (parsing costs ~1 ms per KB)
     before, after = _top_level_names(original), _top_level_names("\n".join(lines))
     if before is None or after is None:
         return None
     missing = sorted(before - after)
-    shrunk = sum(len(ln) + 1 for ln in lines) < len(original) / 2
-    if len(missing) >= 2 and after <= before and shrunk:
+    if len(missing) >= 2 and after <= before:
         return "drops " + ", ".join(missing[:5]) + ", which the file defines"
     return None
 
