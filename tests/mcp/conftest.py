@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests.fakes import config_for
-from tests.fakes.fixtures import lmstudio_fake  # noqa: F401  (pytest fixture)
 
 from escalator.config import Config
+from tests.fakes import config_for
+from tests.fakes.fixtures import lmstudio_fake  # noqa: F401  (pytest fixture)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ import typing
 from pathlib import Path
 
 import pytest
-from tests.fakes import config_for
 
 from escalator.config import Config
 from escalator.mcpserver import TOOL_NAMES, build_server
@@ -16,6 +15,7 @@ from escalator.mcpserver.outputs import TASK_TYPE_NAMES, TaskTypeName
 from escalator.store import AttemptRecord, EventRecord, TaskRecord, open_log
 from escalator.task import TaskType
 from mcp import Client
+from tests.fakes import config_for
 
 pytestmark = pytest.mark.anyio
 

@@ -85,8 +85,9 @@ class TaskOutcome(_Open):
 
 
 class ClassificationOut(_Open):
-    """Task type and complexity with the classifier's confidence and reasons."""
+    """As ``escalator classify --json``; ``type`` repeats ``task_type``."""
 
+    task_type: str
     type: str
     complexity: int
     confidence: float

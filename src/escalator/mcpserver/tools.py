@@ -154,8 +154,7 @@ class Toolbox:
                 raise InputError("text is empty; pass the task description")
             result = classify(text)
             data = dict(result.to_json())
-            data.setdefault("type", result.task_type.value)
-            return ClassificationOut.model_validate(data)
+            return ClassificationOut.model_validate({**data, "type": data["task_type"]})
 
     async def validate(
         self,
