@@ -38,13 +38,16 @@ def parse_measurement(output: str, field: str | None = None) -> float:
 def _json_field(output: str, field: str) -> float:
     decoder = json.JSONDecoder()
     found: Any = None
-    for m in re.finditer(r"\{", output):
+    pos = output.find("{")
+    while pos != -1:
         try:
-            obj, _ = decoder.raw_decode(output, m.start())
+            obj, end = decoder.raw_decode(output, pos)
         except ValueError:
-            continue
-        if isinstance(obj, dict):
-            found = obj
+            end = pos + 1
+        else:
+            if isinstance(obj, dict):
+                found = obj  # keep the last top-level object, not one nested inside it
+        pos = output.find("{", end)
     if found is None:
         raise ValueError("the benchmark printed no JSON object")
     value: Any = found

@@ -1,0 +1,146 @@
+"""The strategy: order, stopping, required vs optional, combined confidence."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import replace
+
+import pytest
+
+from escalator.config import ValidationConfig, default_config
+from escalator.errors import InputError
+from escalator.task import TaskType
+from escalator.validate import (
+    Status,
+    ValidationSpec,
+    Verdict,
+    combined_confidence,
+    order_validators,
+    run_validation,
+)
+from tests.validate.conftest import MakeBox
+from tests.validate.test_semantic import ScriptedChecker
+
+GOOD = {
+    "calc.py": "def add(a, b):\n    return a + b\n",
+    "test_calc.py": "from calc import add\n\ndef test_add():\n    assert add(1, 2) == 3\n",
+}
+
+
+def test_order_is_cheapest_first_and_unknown_is_rejected() -> None:
+    assert order_validators(["semantic", "tests", "syntax", "benchmark", "compile"]) == (
+        "syntax",
+        "compile",
+        "tests",
+        "benchmark",
+        "semantic",
+    )
+    with pytest.raises(InputError, match="unknown validator 'lint'"):
+        order_validators(["syntax", "lint"])
+
+
+def test_combined_confidence_formula() -> None:
+    passed = Verdict("syntax", Status.PASSED, 1.0)
+    tests = Verdict("tests", Status.PASSED, 0.9)
+    assert combined_confidence([passed, tests]) == pytest.approx(0.9)
+    skipped = Verdict.skipped("benchmark", "none configured")
+    assert combined_confidence([passed, tests, skipped]) == pytest.approx(0.81)
+    error = Verdict.error("compile", "no tsc")
+    assert combined_confidence([passed, tests, error]) == pytest.approx(0.45)
+    failed = Verdict("tests", Status.FAILED, 1.0)
+    assert combined_confidence([passed, failed]) == 0.0
+    assert combined_confidence([skipped]) <= 0.5
+
+
+@pytest.mark.anyio
+async def test_stops_at_first_failure_unless_all(make_box: MakeBox) -> None:
+    box = make_box({**GOOD, "calc.py": "def add(a, b):\n    return a +\n"})
+    spec = ValidationSpec(validators=("tests", "syntax"), config=ValidationConfig())
+    report = await run_validation(box, spec)
+    assert [v.validator for v in report.verdicts] == ["syntax", "tests"]
+    assert report.verdicts[0].status is Status.FAILED
+    assert report.verdicts[1].status is Status.SKIPPED
+    assert "not run" in report.verdicts[1].reason
+    assert not report.passed and report.status is Status.FAILED
+    assert report.feedback.startswith("[syntax]")
+
+    every = await run_validation(box, replace(spec, stop_at_first_failure=False))
+    assert [v.status for v in every.verdicts] == [Status.FAILED, Status.FAILED]
+    assert "[tests]" in every.feedback
+
+
+@pytest.mark.anyio
+async def test_critical_matrix_row_passes_a_clean_project(make_box: MakeBox) -> None:
+    validators = default_config().chain_for(TaskType.CRITICAL).validators
+    spec = ValidationSpec(validators=validators, config=ValidationConfig())
+    report = await run_validation(make_box(GOOD), spec)
+    statuses = {v.validator: v.status for v in report.verdicts}
+    assert statuses == {
+        "syntax": Status.PASSED,
+        "compile": Status.PASSED,
+        "tests": Status.PASSED,
+        "benchmark": Status.SKIPPED,
+        "semantic": Status.SKIPPED,
+    }
+    assert report.passed
+    assert 0 < report.confidence < 0.75
+
+
+@pytest.mark.anyio
+async def test_required_but_inapplicable_is_error(make_box: MakeBox) -> None:
+    spec = ValidationSpec(
+        validators=("syntax", "benchmark"), required=("benchmark",), config=ValidationConfig()
+    )
+    report = await run_validation(make_box(GOOD), spec)
+    bench = report.verdict("benchmark")
+    assert bench is not None and bench.status is Status.ERROR
+    assert "required but not applicable" in bench.reason
+    assert not report.passed and report.status is Status.ERROR
+
+
+@pytest.mark.anyio
+async def test_semantic_reviews_the_sandbox_diff(make_box: MakeBox) -> None:
+    box = make_box(GOOD)
+    box.write_text("calc.py", "def add(a, b):\n    return b + a\n")
+    checker = ScriptedChecker(['{"pass": true, "confidence": 0.9, "issues": []}'])
+    spec = ValidationSpec(
+        validators=("syntax", "tests", "semantic"),
+        config=ValidationConfig(),
+        description="swap the operands",
+        checker=checker,
+    )
+    report = await run_validation(box, spec)
+    assert report.passed, report.to_json()
+    assert "+    return b + a" in checker.requests[0].prompt_text()
+    data = report.to_json()
+    assert [v["validator"] for v in data["verdicts"]] == ["syntax", "tests", "semantic"]
+    assert set(data["verdicts"][0]) >= {
+        "validator",
+        "status",
+        "confidence",
+        "duration_ms",
+        "findings",
+        "feedback",
+    }
+
+
+@pytest.mark.anyio
+async def test_test_command_from_spec_and_feedback_cap(make_box: MakeBox) -> None:
+    bad = {**GOOD, "calc.py": "def add(a, b):\n    return a * b\n"}
+    cfg = ValidationConfig(feedback_chars=300)
+    spec = ValidationSpec(
+        validators=("tests",), test_command=f"{sys.executable} -m pytest -x", config=cfg
+    )
+    report = await run_validation(make_box(bad), spec)
+    assert not report.passed
+    assert len(report.feedback) <= 300
+    tests = report.verdict("tests")
+    assert tests is not None and "-x" in tests.details["command"]
+
+
+@pytest.mark.anyio
+async def test_agreement_is_left_to_the_engine(make_box: MakeBox) -> None:
+    spec = ValidationSpec(validators=("syntax", "agreement"), config=ValidationConfig())
+    report = await run_validation(make_box(GOOD), spec)
+    agreement = report.verdict("agreement")
+    assert agreement is not None and agreement.status is Status.SKIPPED
