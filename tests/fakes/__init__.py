@@ -31,11 +31,19 @@ delay_s=..)``, ``Reply.error(status, body, headers)``, ``Reply.empty_stream()``,
 ``gemini-3.1-pro-preview`` (Gemini), ``claude-haiku-5-5``, ``claude-sonnet-5-5``,
 ``claude-opus-5-5`` (Anthropic). Paid providers need their key in the environment
 (``ANTHROPIC_API_KEY``, ``GEMINI_API_KEY``): set any value with ``monkeypatch.setenv``.
-Pytest fixtures that start the fakes live in ``tests.fakes.fixtures``.
+Pytest fixtures that start the fakes live in ``tests.fakes.fixtures``. For a subprocess,
+``write_config(tmp_path / "escalator.toml", lmstudio_url=lms.url)`` writes the same
+config as TOML (pass it with ``--config`` or ``ESCALATOR_CONFIG``).
 """
 
 from tests.fakes._cloud import AnthropicFake, GeminiFake
-from tests.fakes._config import UNREACHABLE_URL, config_data_for, config_for
+from tests.fakes._config import (
+    UNREACHABLE_URL,
+    config_data_for,
+    config_for,
+    to_toml,
+    write_config,
+)
 from tests.fakes._openai import DEFAULT_LMSTUDIO_MODELS, LMStudioFake, LocalModel, OllamaFake
 from tests.fakes._server import FakeServer, RecordedRequest, Reply, Responder
 
@@ -53,4 +61,6 @@ __all__ = [
     "Responder",
     "config_data_for",
     "config_for",
+    "to_toml",
+    "write_config",
 ]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from escalator.config import Config, parse_config
 
-__all__ = ["UNREACHABLE_URL", "config_data_for", "config_for"]
+__all__ = ["UNREACHABLE_URL", "config_data_for", "config_for", "to_toml", "write_config"]
 
 # Nothing listens on the discard port: calls fail fast with EndpointUnreachable.
 UNREACHABLE_URL = "http://127.0.0.1:9"
@@ -104,3 +105,38 @@ def config_for(
         extra=extra,
     )
     return parse_config(data, source="tests.fakes.config_for")
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)  # JSON string escapes are valid TOML basic strings
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    raise TypeError(f"cannot write {value!r} as TOML")
+
+
+def to_toml(data: Mapping[str, Any], prefix: str = "") -> str:
+    """A small TOML writer for config-shaped dicts (tables, strings, numbers, lists)."""
+    lines: list[str] = []
+    tables: list[tuple[str, Mapping[str, Any]]] = []
+    for key, value in data.items():
+        name = key if key.replace("_", "").replace("-", "").isalnum() else json.dumps(key)
+        if isinstance(value, Mapping):
+            tables.append((f"{prefix}{name}", value))
+        else:
+            lines.append(f"{name} = {_toml_value(value)}")
+    out = "\n".join(lines)
+    for path, table in tables:
+        out += f"\n\n[{path}]\n" + to_toml(table, prefix=f"{path}.")
+    return out.strip() + "\n"
+
+
+def write_config(path: str | Path, **kw: Any) -> Path:
+    """Write ``config_data_for(**kw)`` as an escalator.toml (for subprocess tests)."""
+    target = Path(path)
+    target.write_text(to_toml(config_data_for(**kw)), encoding="utf-8")
+    return target
