@@ -212,6 +212,12 @@ def test_function_body_only_is_rejected() -> None:
     assert "function body" in str(err)
 
 
+def test_unfenced_function_body_is_called_a_body() -> None:
+    err = failure("    return a + b\n", {"src/app.py": APP})
+    assert err.reason is ParseFailure.WRONG_FORMAT
+    assert "function body" in str(err)
+
+
 def test_snippet_that_drops_most_definitions_is_rejected() -> None:
     original = "\n\n".join(f"def f{i}(x):\n    return x + {i}\n" for i in range(6))
     snippet = "def f0(x):\n    return x - 1\n"

@@ -22,6 +22,7 @@ from __future__ import annotations
 import ast
 import difflib
 import re
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -443,15 +444,22 @@ def _labelled(block: _Block, files: Mapping[str, str | None]) -> tuple[str | Non
     return path, lines if keeps_line else lines[1:]
 
 
+def _python_module(source: str) -> ast.Module | None:
+    """``source`` parsed as Python, or None (warnings about odd escapes are silenced)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            return ast.parse(source)
+        except (SyntaxError, ValueError):
+            return None
+
+
 def _unfenced_program(answer: str, path: str) -> list[str] | None:
     """An unfenced answer for one Python file, accepted only when it is a real program."""
     if _extension(path) not in (".py", ".pyi"):
         return None
-    try:
-        module = ast.parse(answer)
-    except (SyntaxError, ValueError):
-        return None
-    if not any(not isinstance(node, ast.Expr) for node in module.body):
+    module = _python_module(answer)
+    if module is None or not any(not isinstance(node, ast.Expr) for node in module.body):
         return None
     return answer.strip("\n").split("\n")
 
@@ -462,11 +470,9 @@ def _choose_unlabelled(blocks: Sequence[_Block], path: str) -> list[str] | None:
     if not fitting:
         return None
     best = max(fitting, key=lambda b: sum(len(ln) for ln in b.lines))
-    if len(fitting) > 1 and _extension(path) == ".py":
-        try:
-            ast.parse("\n".join(best.lines))
-        except (SyntaxError, ValueError):
-            return None
+    several_py = len(fitting) > 1 and _extension(path) == ".py"
+    if several_py and _python_module("\n".join(best.lines)) is None:
+        return None
     return list(best.lines)
 
 
@@ -500,9 +506,8 @@ def _check_whole(path: str, lines: Sequence[str], original: str | None) -> None:
 
 
 def _top_level_names(source: str) -> set[str] | None:
-    try:
-        module = ast.parse(source)
-    except (SyntaxError, ValueError):
+    module = _python_module(source)
+    if module is None:
         return None
     kinds = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
     return {node.name for node in module.body if isinstance(node, kinds)}
@@ -561,17 +566,26 @@ def _whole_blocks(answer: str, files: Mapping[str, str | None]) -> dict[str, lis
         )
         if chosen is not None:
             return {only: chosen}
-    raise _no_whole_blocks(bool(scan.blocks), files)
+    raise _no_whole_blocks(bool(scan.blocks), files, answer)
 
 
-def _no_whole_blocks(had_blocks: bool, files: Mapping[str, str | None]) -> EditParseError:
+def _no_whole_blocks(
+    had_blocks: bool, files: Mapping[str, str | None], answer: str
+) -> EditParseError:
     names = ", ".join(sorted(files)) or "(none given)"
+    first = _FIRST_TEXT_LINE_RE.search(answer)
     if had_blocks:
         problem = (
             "None of the code blocks in your answer says which file it is for "
             f"(files in play: {names})."
         )
         reason = ParseFailure.NO_PATH
+    elif first is not None and first.group(0)[:1].isspace():
+        problem = (
+            "Your answer is unfenced code that starts with an indented line: it looks like "
+            "a function body, not the whole file."
+        )
+        reason = ParseFailure.WRONG_FORMAT
     else:
         problem = "Your answer contains no code block with a file's new content."
         reason = ParseFailure.PROSE_ONLY
