@@ -9,6 +9,7 @@ never kept in the client, in errors or in reprs.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
@@ -146,7 +147,7 @@ class Endpoint:
         if response.status_code >= 400:
             raise self._fail(response, text, ctx)
         try:
-            return response.json(), text
+            return json.loads(text), text
         except ValueError:
             if not text.strip():
                 raise empty_answer_error(self.config.kind, ctx) from None
