@@ -87,6 +87,18 @@ def test_path_in_the_fence_info_string(info: str) -> None:
     assert parse(fenced(FIXED, info), files).files == {"src/app.py": FIXED}
 
 
+def test_new_file_named_in_backticks_within_a_heading() -> None:
+    files: dict[str, str | None] = {"src/app.py": APP, "tests/test_app.py": TESTS}
+    answer = "## `src/util.py` (new file)\n" + fenced("X = 1\n") + "\nsrc/app.py\n" + fenced(FIXED)
+    assert parse(answer, files).files == {"src/util.py": "X = 1\n", "src/app.py": FIXED}
+
+
+def test_delete_with_a_truncated_block_is_still_truncated() -> None:
+    files: dict[str, str | None] = {"src/app.py": APP, "src/old.py": "X = 1\n"}
+    err = failure("DELETE src/old.py\n\nsrc/app.py\n```python\ndef add(", files)
+    assert err.reason is ParseFailure.TRUNCATED
+
+
 def test_path_as_first_line_comment_is_removed_from_the_file() -> None:
     files: dict[str, str | None] = {"src/app.py": APP, "tests/test_app.py": TESTS}
     answer = fenced("# src/app.py\n" + FIXED)

@@ -315,7 +315,8 @@ def _resolve(token: str, files: Mapping[str, str | None], *, allow_new: bool) ->
 
 
 def _path_in_line(line: str, files: Mapping[str, str | None]) -> str | None:
-    """The path a label line names: the whole line, or one known path inside chatter."""
+    """The path a label line names: the whole line, else one known path in chatter,
+    else one new path in backticks (``## `src/util.py` (new file)``)."""
     stripped = line.strip()
     if not stripped:
         return None
@@ -330,7 +331,11 @@ def _path_in_line(line: str, files: Mapping[str, str | None]) -> str | None:
         for tok in re.split(r"\s+", stripped)
         if (hit := _known_match(_clean_token(tok), files)) is not None
     }
-    return hits.pop() if len(hits) == 1 else None
+    if hits:
+        return hits.pop() if len(hits) == 1 else None
+    quoted = {_clean_token(tok) for tok in re.findall(r"`([^`\s]+)`", stripped)}
+    new = [tok for tok in quoted if _path_shaped(tok) and not _is_unsafe(tok)]
+    return new[0] if len(new) == 1 else None
 
 
 def _path_in_info(info: str, files: Mapping[str, str | None]) -> str | None:
@@ -936,10 +941,10 @@ def parse_edits(text: str, *, edit_format: EditFormat, files: Mapping[str, str |
     deleted = _deletions(_outside_lines(answer), files)
     try:
         edited = _parse_any(answer, edit_format, files)
-    except EditParseError:
-        if not deleted:
+    except EditParseError as err:
+        if not deleted or err.reason is not ParseFailure.PROSE_ONLY:
             raise
-        edited = {}
+        edited = {}  # the answer only deletes files
     changed = {p: c for p, c in (edited | deleted).items() if c != files.get(p)}
     if not changed:
         raise EditParseError(
