@@ -19,7 +19,9 @@ ANSWER = "def add(a, b):\n    return a + b\n"
 
 async def _chat(cfg: Any, key: str, request: ChatRequest, pieces: list[str] | None = None) -> Any:
     async with open_fleet(cfg) as fleet:
-        return await fleet.model(key).chat(request, on_token=pieces.append if pieces is not None else None)
+        return await fleet.model(key).chat(
+            request, on_token=pieces.append if pieces is not None else None
+        )
 
 
 async def test_lmstudio_plain_answer_uses_native_route_and_stats() -> None:
