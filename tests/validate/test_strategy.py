@@ -67,6 +67,9 @@ async def test_stops_at_first_failure_unless_all(make_box: MakeBox) -> None:
     every = await run_validation(box, replace(spec, stop_at_first_failure=False))
     assert [v.status for v in every.verdicts] == [Status.FAILED, Status.FAILED]
     assert "[tests]" in every.feedback
+    project_all = replace(spec, config=ValidationConfig(stop_at_first_failure=False))
+    by_config = await run_validation(box, project_all)
+    assert [v.status for v in by_config.verdicts] == [Status.FAILED, Status.FAILED]
 
 
 @pytest.mark.anyio

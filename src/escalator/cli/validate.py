@@ -57,13 +57,14 @@ def validate_command(
     workspace = _check_workspace(workspace)
     names, required = _choose_validators(config, task_type, validators)
     rel_files = tuple(_relative(workspace, f) for f in files)
-    cfg = replace(config.validation, stop_at_first_failure=not run_all)
+    stop = config.validation.stop_at_first_failure and not run_all
+    cfg = replace(config.validation, stop_at_first_failure=stop)
     spec = ValidationSpec(
         validators=names,
         files=rel_files,
         test_command=test_command,
         config=cfg,
-        stop_at_first_failure=not run_all,
+        stop_at_first_failure=stop,
         required=required,
     )
     with Sandbox.create(workspace, SandboxLimits.from_config(cfg)) as box:

@@ -2,7 +2,8 @@
 
 Which validators run comes from the task type's row of the escalation matrix
 (``ChainConfig.validators``), overridable per task. They run cheapest first: syntax,
-compile, tests, benchmark, semantic. With ``stop_at_first_failure`` the rest are not run
+compile, tests, benchmark, semantic. With ``stop_at_first_failure`` (the spec's and the
+project's ``validation.stop_at_first_failure`` both true) the rest are not run
 after a ``failed`` verdict (they appear as ``skipped``, "not run"); an ``error`` (could
 not check) does not stop the run.
 
@@ -145,7 +146,8 @@ async def run_validation(sandbox: Sandbox, spec: ValidationSpec) -> ValidationRe
                 details=verdict.details,
             )
         verdicts.append(verdict)
-        if verdict.status is Status.FAILED and spec.stop_at_first_failure:
+        stop = spec.stop_at_first_failure and spec.config.stop_at_first_failure
+        if verdict.status is Status.FAILED and stop:
             stopped_by = name
     return make_report(verdicts, spec.config.feedback_chars)
 

@@ -1,6 +1,7 @@
 """Syntax validator: tree-sitter grammars chosen by file extension.
 
-Every ERROR and MISSING node is reported with its 1-based line and column. Parsers are
+Every ERROR and MISSING node is reported with its 1-based line and column (the outermost
+ERROR node of a region, not the fragments inside it; at most 20 per file). Parsers are
 built once per language and reused.
 """
 
