@@ -8,7 +8,13 @@ import random
 from hypothesis import given
 from hypothesis import strategies as st
 
-from escalator.validate.inputs import CallArgs, generate_inputs, literal_calls, mutations
+from escalator.validate.inputs import (
+    CallArgs,
+    Domain,
+    generate_inputs,
+    literal_calls,
+    mutations,
+)
 
 TESTS = """
 import m
@@ -69,11 +75,34 @@ def test_generate_inputs_keeps_arity_types_and_keywords() -> None:
 
 
 def test_generate_inputs_covers_the_interesting_variants() -> None:
-    calls = generate_inputs([CallArgs(("Hello", [3, 1, 2]))], max_inputs=200)
+    seeds = [CallArgs(("Hello", [3, 1, 2]))]
+    calls = generate_inputs(seeds, max_inputs=5000, stay_in_domain=False)
     strings = {c.args[0] for c in calls}
     lists = {tuple(c.args[1]) for c in calls}
-    assert {"", "HELLO", "hello", "olleH"} <= strings
+    assert {"", "HELLO", "hello", "olleH", "Helloé"} <= strings
     assert {(), (3,), (2, 1, 3), (3, 1, 2, 3)} <= lists
+    assert any(-3 in c.args[1] for c in calls)
+
+
+def test_inputs_stay_inside_the_domain_the_seeds_show() -> None:
+    seeds = [CallArgs(("o| .|", [3, 1, 2])), CallArgs(("oo", [5]))]
+    calls = generate_inputs(seeds, max_inputs=80)
+    assert len(calls) == 80
+    for call in calls:
+        text, numbers = call.args
+        assert text and set(text) <= set("o| .")
+        assert numbers and all(1 <= n <= 15 for n in numbers)
+    assert len({c.args[0] for c in calls}) > 20
+
+
+def test_domain_of_seed_values() -> None:
+    domain = Domain.of([15, 8])
+    assert domain.int_min == 2 and domain.num_abs_max == 30
+    assert not domain.admits(1) and domain.admits(2) and not domain.admits(31)
+    signed = Domain.of([[-1.5, 2.0], []])
+    assert signed.admits([-3.0]) and signed.admits([])
+    words = Domain.of(["ab", "ba"])
+    assert words.admits("abba") and not words.admits("") and not words.admits("abc")
 
 
 def test_no_seeds_no_inputs() -> None:
@@ -103,7 +132,9 @@ literals = st.recursive(
 
 @given(st.lists(literals, min_size=1, max_size=3))
 def test_every_generated_input_survives_the_literal_round_trip(args: list[object]) -> None:
-    for call in generate_inputs([CallArgs(tuple(args))], max_inputs=30):
+    calls = generate_inputs([CallArgs(tuple(args))], max_inputs=30, stay_in_domain=False)
+    assert calls[0] == CallArgs(tuple(args))
+    for call in calls:
         assert CallArgs.from_source(call.to_source()).to_source() == call.to_source()
         assert len(call.args) == len(args)
         for value, original in zip(call.args, args, strict=True):

@@ -14,11 +14,11 @@ import ast
 import math
 import random
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["CallArgs", "generate_inputs", "literal_calls", "mutations"]
+__all__ = ["CallArgs", "Domain", "generate_inputs", "literal_calls", "mutations"]
 
 _LARGE_INT = 1_000_003
 _MAX_LEN = 200
@@ -165,7 +165,17 @@ def _str_variants(x: str, rng: random.Random) -> list[Any]:
         "ñü" + x[1:],
         "".join(chars),
         x + rng.choice("aZ9 _-!"),
+        x + rng.choice(x) if x else "a",
+        _replace_char(x, rng),
     ]
+
+
+def _replace_char(x: str, rng: random.Random) -> str:
+    """``x`` with one character replaced by another character of ``x``."""
+    if len(x) < 2:
+        return x + x
+    i = rng.randrange(len(x))
+    return x[:i] + rng.choice(x) + x[i + 1 :]
 
 
 def _seq_variants(x: Sequence[Any], rng: random.Random) -> list[list[Any]]:
@@ -236,11 +246,104 @@ _MUTATORS: dict[type, Callable[[Any, random.Random], list[Any]]] = {
 }
 
 
+@dataclass(frozen=True)
+class Domain:
+    """What the seeds show about one argument: generated values stay inside it.
+
+    Integers keep the seeds' sign (non-negative seeds -> no negatives; seeds >= 2 -> no 0
+    or 1) and a magnitude near theirs; strings keep the seeds' alphabet; strings and
+    containers stay non-empty when every seed is. Tests rarely call a function outside its
+    intended domain, and correct implementations may legitimately differ there.
+    """
+
+    int_min: int | None = None
+    num_abs_max: float | None = None
+    float_min: float | None = None
+    alphabet: frozenset[str] | None = None
+    min_str_len: int = 0
+    min_container_len: int = 0
+
+    @staticmethod
+    def of(values: Sequence[Any]) -> Domain:
+        """The domain seen in ``values`` (the seeds' values at one argument position)."""
+        seen = _Seen()
+        for value in values:
+            seen.add(value)
+        ints, floats = seen.ints, seen.floats
+        magnitude = max((abs(v) for v in [*ints, *floats]), default=None)
+        return Domain(
+            int_min=min(min(ints), 2) if ints and min(ints) >= 0 else None,
+            num_abs_max=None if magnitude is None else max(2 * magnitude, magnitude + 10),
+            float_min=0.0 if floats and min(floats) >= 0 else None,
+            alphabet=frozenset(seen.chars) if seen.str_lens else None,
+            min_str_len=min(min(seen.str_lens, default=0), 1),
+            min_container_len=min(min(seen.container_lens, default=0), 1),
+        )
+
+    def admits(self, value: Any) -> bool:
+        """Whether ``value`` (recursively) stays inside this domain."""
+        if isinstance(value, bool) or value is None:
+            return True
+        if isinstance(value, int | float):
+            return self._admits_number(value)
+        if isinstance(value, str):
+            return len(value) >= self.min_str_len and (
+                self.alphabet is None or set(value) <= self.alphabet
+            )
+        if isinstance(value, dict):
+            return len(value) >= self.min_container_len and all(
+                self.admits(k) and self.admits(v) for k, v in value.items()
+            )
+        if isinstance(value, list | tuple | set | frozenset):
+            return len(value) >= self.min_container_len and all(self.admits(v) for v in value)
+        return True
+
+    def _admits_number(self, value: float) -> bool:
+        if self.num_abs_max is not None and abs(value) > self.num_abs_max:
+            return False
+        if isinstance(value, int):
+            return self.int_min is None or value >= self.int_min
+        return self.float_min is None or value >= self.float_min
+
+
+class _Seen:
+    """Accumulates the ints, floats, characters and lengths inside seed values."""
+
+    def __init__(self) -> None:
+        self.ints: list[int] = []
+        self.floats: list[float] = []
+        self.chars: set[str] = set()
+        self.str_lens: list[int] = []
+        self.container_lens: list[int] = []
+
+    def add(self, value: Any) -> None:
+        if isinstance(value, bool) or value is None:
+            return
+        if isinstance(value, int):
+            self.ints.append(value)
+        elif isinstance(value, float):
+            self.floats.append(value)
+        elif isinstance(value, str):
+            self.chars |= set(value)
+            self.str_lens.append(len(value))
+        elif isinstance(value, dict):
+            self.container_lens.append(len(value))
+            for k, v in value.items():
+                self.add(k)
+                self.add(v)
+        elif isinstance(value, list | tuple | set | frozenset):
+            self.container_lens.append(len(value))
+            for v in value:
+                self.add(v)
+
+
 def generate_inputs(
-    seeds: Sequence[CallArgs], *, max_inputs: int = 60, seed: int = 0
+    seeds: Sequence[CallArgs], *, max_inputs: int = 60, seed: int = 0, stay_in_domain: bool = True
 ) -> list[CallArgs]:
     """The seeds first, then mutations of one argument at a time, then of two at a time.
 
+    Mutations are chained (a mutation of a mutation) up to three deep; with
+    ``stay_in_domain`` each argument stays inside the ``Domain`` its seed values show.
     Deterministic for the same seeds and ``seed``; duplicates are removed; at most
     ``max_inputs`` sets are returned. No seeds -> no inputs.
     """
@@ -248,13 +351,56 @@ def generate_inputs(
     if not unique or max_inputs <= 0:
         return unique[: max(0, max_inputs)]
     rng = random.Random(zlib.crc32(repr([s.to_source() for s in unique]).encode()) ^ seed)
-    singles = _single_mutations(unique, rng)
-    doubles = _double_mutations(unique, rng, count=max_inputs)
+    domains = _domains(unique) if stay_in_domain else {}
+    pools = {
+        (i, where): _variants(_value_at(call, where), domains.get(_slot(call, where)), rng)
+        for i, call in enumerate(unique)
+        for where in _positions(call)
+    }
+    singles = [
+        _replace(unique[i], where, value) for (i, where), pool in pools.items() for value in pool
+    ]
+    doubles = _double_mutations(unique, pools, rng, count=max_inputs)
     rng.shuffle(singles)
-    rng.shuffle(doubles)
     budget = max_inputs - len(unique)
     n_single = min(len(singles), max(budget * 2 // 3, budget - len(doubles)))
     return _dedupe([*unique, *singles[:n_single], *doubles, *singles[n_single:]])[:max_inputs]
+
+
+def _slot(call: CallArgs, where: tuple[str, int]) -> str:
+    kind, i = where
+    return f"a{i}" if kind == "a" else f"k:{call.kwargs[i][0]}"
+
+
+def _domains(seeds: Sequence[CallArgs]) -> dict[str, Domain]:
+    values: dict[str, list[Any]] = {}
+    for call in seeds:
+        for where in _positions(call):
+            values.setdefault(_slot(call, where), []).append(_value_at(call, where))
+    return {slot: Domain.of(vals) for slot, vals in values.items()}
+
+
+def _variants(
+    value: Any, domain: Domain | None, rng: random.Random, *, depth: int = 3, limit: int = 200
+) -> list[Any]:
+    """Mutations of ``value``, then mutations of those, inside ``domain`` (if given)."""
+    seen = {repr(value)}
+    out: list[Any] = []
+    frontier = [value]
+    for _ in range(depth):
+        grown: list[Any] = []
+        for current in frontier:
+            for variant in mutations(current, rng):
+                text = repr(variant)
+                if text in seen or (domain is not None and not domain.admits(variant)):
+                    continue
+                seen.add(text)
+                grown.append(variant)
+        out.extend(grown)
+        if len(out) >= limit or not grown:
+            break
+        frontier = rng.sample(grown, min(len(grown), 12))
+    return out[:limit]
 
 
 def _dedupe(calls: Iterable[CallArgs]) -> list[CallArgs]:
@@ -285,25 +431,21 @@ def _value_at(call: CallArgs, where: tuple[str, int]) -> Any:
     return call.args[i] if kind == "a" else call.kwargs[i][1]
 
 
-def _single_mutations(seeds: Sequence[CallArgs], rng: random.Random) -> list[CallArgs]:
-    out: list[CallArgs] = []
-    for call in seeds:
-        for where in _positions(call):
-            for variant in mutations(_value_at(call, where), rng):
-                out.append(_replace(call, where, variant))
-    return out
-
-
 def _double_mutations(
-    seeds: Sequence[CallArgs], rng: random.Random, *, count: int
+    seeds: Sequence[CallArgs],
+    pools: Mapping[tuple[int, tuple[str, int]], list[Any]],
+    rng: random.Random,
+    *,
+    count: int,
 ) -> list[CallArgs]:
     out: list[CallArgs] = []
-    multi = [s for s in seeds if len(_positions(s)) >= 2]
+    multi = [i for i, s in enumerate(seeds) if len(_positions(s)) >= 2]
     for _ in range(count if multi else 0):
-        call = rng.choice(multi)
+        i = rng.choice(multi)
+        call = seeds[i]
         for where in rng.sample(_positions(call), 2):
-            variants = mutations(_value_at(call, where), rng)
-            if variants:
-                call = _replace(call, where, rng.choice(variants))
+            pool = pools.get((i, where))
+            if pool:
+                call = _replace(call, where, rng.choice(pool))
         out.append(call)
     return out
