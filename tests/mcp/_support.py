@@ -108,3 +108,8 @@ def _wait_for_url(proc: subprocess.Popen[str], timeout_s: float) -> str:
         if match:
             return match.group(1)
     raise AssertionError(f"server did not start (rc={proc.poll()}): {''.join(seen)}")
+
+
+def text_of(result: Any) -> str:
+    """The text blocks of a tool result, joined (error messages arrive this way)."""
+    return " ".join(getattr(block, "text", "") for block in result.content)

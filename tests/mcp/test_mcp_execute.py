@@ -18,7 +18,7 @@ from escalator.mcpserver import build_server
 from mcp import Client
 from tests.engine.conftest import BUGGY, FIXED, TESTS, WRONG, search_replace, whole
 from tests.fakes import AnthropicFake, LMStudioFake, config_for
-from tests.mcp._support import write_config
+from tests.mcp._support import text_of, write_config
 
 pytestmark = pytest.mark.anyio
 
@@ -57,10 +57,10 @@ async def test_execute_returns_the_same_record_as_escalator_run(
     config = config_for(lmstudio_url=lmstudio_fake.url, db_path=db)
     ws_mcp = _project(tmp_path / "via-mcp")
     lmstudio_fake.script(QWEN3, whole(FIXED))
-    progress: list[tuple[float, str | None]] = []
+    seen: list[tuple[float, str | None]] = []
 
-    async def on_progress(value: float, total: float | None, message: str | None) -> None:
-        progress.append((value, message))
+    async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+        seen.append((progress, message))
 
     async with Client(build_server(config)) as client:
         result = await client.call_tool(
@@ -73,11 +73,11 @@ async def test_execute_returns_the_same_record_as_escalator_run(
     assert record is not None
     assert record["outcome"] == "passed" and record["final_model"] == "qwen3-30b"
     assert (ws_mcp / "calc.py").read_text() == FIXED
-    assert json.loads(result.content[0].text) == record  # type: ignore[union-attr]
+    assert json.loads(text_of(result)) == record
 
     # progress: numbered notifications, in order, naming the steps
-    assert [value for value, _ in progress] == list(range(1, len(progress) + 1))
-    messages = [m or "" for _, m in progress]
+    assert [value for value, _ in seen] == list(range(1, len(seen) + 1))
+    messages = [m or "" for _, m in seen]
     assert messages[0].startswith("classified")
     assert any(m.startswith("outcome") or "passed" in m for m in messages[1:])
 

@@ -16,6 +16,7 @@ from escalator.store import AttemptRecord, EventRecord, TaskRecord, open_log
 from escalator.task import TaskType
 from mcp import Client
 from tests.fakes import config_for
+from tests.mcp._support import text_of
 
 pytestmark = pytest.mark.anyio
 
@@ -125,9 +126,9 @@ async def test_task_errors_name_the_fix_and_the_server_keeps_serving(config: Con
         )
         bad_action = await client.call_tool("orchestrator_task", {"action": "explode"})
         after = await client.call_tool("orchestrator_task", {"action": "list"})
-    assert no_id.is_error and "needs task_id" in _text(no_id)
-    assert unknown.is_error and "no task with id 'ffffffff'" in _text(unknown)
-    assert bad_action.is_error and "action" in _text(bad_action)
+    assert no_id.is_error and "needs task_id" in text_of(no_id)
+    assert unknown.is_error and "no task with id 'ffffffff'" in text_of(unknown)
+    assert bad_action.is_error and "action" in text_of(bad_action)
     assert not after.is_error
 
 
@@ -141,7 +142,7 @@ async def test_bad_workspace_is_a_tool_error_and_the_server_keeps_serving(
         )
         ok = await client.call_tool("orchestrator_models", {})
     assert bad.is_error
-    assert "does not exist" in _text(bad)
+    assert "does not exist" in text_of(bad)
     assert not ok.is_error
 
 
@@ -162,8 +163,8 @@ async def test_workspace_roots_are_enforced_by_the_tools(tmp_path: Path) -> None
             "orchestrator_execute_with_escalation",
             {"description": "fix it", "workspace": str(allowed), "files": ["../outside/a.py"]},
         )
-    assert result.is_error and "outside the allowed roots" in _text(result)
-    assert escape.is_error and "outside the workspace" in _text(escape)
+    assert result.is_error and "outside the allowed roots" in text_of(result)
+    assert escape.is_error and "outside the workspace" in text_of(escape)
 
 
 async def test_schema_violations_are_tool_errors(config: Config, workspace: Path) -> None:
@@ -173,9 +174,4 @@ async def test_schema_violations_are_tool_errors(config: Config, workspace: Path
             {"description": "x", "workspace": str(workspace), "complexity": 99},
         )
     assert result.is_error
-    assert "complexity" in _text(result)
-
-
-def _text(result: object) -> str:
-    content = getattr(result, "content", [])
-    return " ".join(getattr(block, "text", "") for block in content)
+    assert "complexity" in text_of(result)

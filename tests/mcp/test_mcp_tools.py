@@ -19,6 +19,7 @@ from escalator.store import TaskRecord, open_log
 from mcp import Client
 from tests.engine.conftest import BUGGY, FIXED, TESTS
 from tests.fakes import LMStudioFake, config_for
+from tests.mcp._support import text_of
 
 pytestmark = pytest.mark.anyio
 
@@ -92,7 +93,7 @@ async def test_validate_input_errors(
     ws = _project(tmp_path / "proj")
     result = await _call(config, "orchestrator_validate_outcome", {"workspace": str(ws), **args})
     assert result.is_error
-    assert message in result.content[0].text
+    assert message in text_of(result)
 
 
 async def test_models_check_asks_the_endpoints(tmp_path: Path, lmstudio_fake: LMStudioFake) -> None:
@@ -148,7 +149,7 @@ async def test_review_reject_and_skip_record_the_decision(config: Config, tmp_pa
     assert rejected.structured_content["task"]["outcome"] == "rejected"
     assert rejected.structured_content["detail"]["action"] == "reject"
     assert skipped.structured_content["task"]["outcome"] == "skipped"
-    assert again.is_error and "only needs_review or awaiting_approval" in again.content[0].text
+    assert again.is_error and "only needs_review or awaiting_approval" in text_of(again)
     with open_log(config.db_path, config=config) as log:
         kinds = [e.kind for e in log.events(first)]
         assert "review_rejected" in kinds
@@ -165,7 +166,7 @@ async def test_review_approve_applies_the_best_candidate(config: Config, tmp_pat
     assert data["detail"]["applied"] is True
     assert data["task"]["outcome"] == "passed"
     assert (ws / "calc.py").read_text() == FIXED
-    assert json.loads(result.content[0].text)["action"] == "approve"
+    assert json.loads(text_of(result))["action"] == "approve"
 
 
 async def test_review_approve_refuses_when_the_workspace_changed(

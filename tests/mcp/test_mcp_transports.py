@@ -15,7 +15,7 @@ from mcp.client.streamable_http import streamable_http_client
 
 from escalator.mcpserver import TOOL_NAMES
 from mcp import Client, StdioServerParameters
-from tests.mcp._support import child_env, escalator_argv, http_server, write_config
+from tests.mcp._support import child_env, escalator_argv, http_server, text_of, write_config
 
 pytestmark = [pytest.mark.anyio, pytest.mark.timeout(120)]
 
@@ -60,7 +60,7 @@ async def _exercise(client: Client, tmp_path: Path) -> None:
         "orchestrator_validate_outcome", {"workspace": str(tmp_path / "missing")}
     )
     assert bad.is_error
-    assert "does not exist" in bad.content[0].text  # type: ignore[union-attr]
+    assert "does not exist" in text_of(bad)
     again = await client.call_tool("orchestrator_classify_task", {"text": "design a plugin API"})
     assert not again.is_error
 
