@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from escalator.bench.scoring import Scorer, run_program, syntax_ok, timeout_for
+from escalator.bench.scoring import (
+    RunResult,
+    Scorer,
+    needs_rerun,
+    run_program,
+    syntax_ok,
+    timeout_for,
+)
 from escalator.bench.suite import load_suite
 
 
@@ -77,5 +84,24 @@ def test_scorer_hidden_and_visible_with_dedupe(tiny_suite_dir: Path) -> None:
         assert scorer.hidden("Tiny/clamp", good + "\n\n").result().passed
         assert scorer.runs == runs  # same program, scored once
         assert not scorer.hidden("Tiny/clamp", "def clamp_value(:\n").result().passed
+    finally:
+        scorer.close()
+
+
+def test_rerun_rule() -> None:
+    assert not needs_rerun(RunResult(True, False, 1.0, 0), 20)
+    assert needs_rerun(RunResult(False, True, 20.0, None, cpu_s=4.0), 20)  # starved
+    assert needs_rerun(RunResult(False, True, 20.0, None, cpu_s=None), 20)  # unknown
+    assert not needs_rerun(RunResult(False, True, 20.0, None, cpu_s=19.5), 20)  # spinning
+
+
+def test_timed_out_spinner_reports_cpu_and_sleeper_is_rerun(tiny_suite_dir: Path) -> None:
+    spin = run_program("while True:\n    pass\n", 1.0)
+    assert spin.timed_out and spin.cpu_s is not None and spin.cpu_s > 0.1
+    scorer = Scorer(load_suite(tiny_suite_dir).problems, workers=1)
+    try:
+        sleeper = scorer._run_with_rerun("import time\ntime.sleep(30)\n", 1.0)
+        assert sleeper.timed_out
+        assert scorer.reruns == 1  # blocked, not computing: re-run once
     finally:
         scorer.close()

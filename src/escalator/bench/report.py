@@ -93,7 +93,9 @@ class BenchSummary:
             "estimated_model_time_s": round(run.estimated_model_time_s, 2),
             "db_path": run.db_path,
             "scoring_runs": run.scoring_runs,
+            "cascade_s": round(run.cascade_s, 2),
             "scoring_reruns": run.scoring_reruns,
+            "scoring_reruns_skipped": run.scoring_reruns_skipped,
             "records": [r.to_json() for r in run.records],
         }
 

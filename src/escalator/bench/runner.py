@@ -116,8 +116,10 @@ class BenchRun:
     wall_s: float
     estimated_model_time_s: float
     db_path: str
+    cascade_s: float = 0.0
     scoring_runs: int = 0
     scoring_reruns: int = 0
+    scoring_reruns_skipped: int = 0
 
 
 # --------------------------------------------------------------------------- config
@@ -245,7 +247,7 @@ async def run_bench_async(suite: Suite, options: BenchOptions) -> BenchRun:
                 db_path=options.db_path,
                 base=options.base,
             )
-            records, db = await _run_cascade(suite, chain, cfg, options, scorer)
+            records, db, cascade_s = await _run_cascade(suite, chain, cfg, options, scorer)
             estimated = server.estimated_model_time_s()
             first_prompts = _first_prompt_tokens(server)
         sample0_results = {k: f.result().passed for k, f in sample0.items()}
@@ -262,7 +264,9 @@ async def run_bench_async(suite: Suite, options: BenchOptions) -> BenchRun:
         estimated_model_time_s=estimated,
         db_path=db,
         scoring_runs=scorer.runs,
+        cascade_s=cascade_s,
         scoring_reruns=scorer.reruns,
+        scoring_reruns_skipped=scorer.reruns_skipped,
     )
 
 
@@ -289,10 +293,11 @@ def _first_prompt_tokens(server: ReplayServer) -> dict[str, int]:
 
 async def _run_cascade(
     suite: Suite, chain: tuple[str, ...], cfg: Config, options: BenchOptions, scorer: Scorer
-) -> tuple[list[TaskOutcome], str]:
+) -> tuple[list[TaskOutcome], str, float]:
     from escalator.providers import open_fleet
     from escalator.store import open_log
 
+    started = time.monotonic()
     gate = asyncio.Semaphore(options.concurrency)
     log = open_log(cfg.db_path, config=cfg)
     try:
@@ -304,10 +309,11 @@ async def _run_cascade(
                 ]
                 # Scoring of a task's accepted code is queued as soon as its task ends.
                 done = [_queue_scores(r, scorer) for r in await asyncio.gather(*jobs)]
+        cascade_s = time.monotonic() - started
         records = [_settle(record, pending) for record, pending in done]
     finally:
         log.close()
-    return records, str(log.path)
+    return records, str(log.path), cascade_s
 
 
 async def _run_problem(

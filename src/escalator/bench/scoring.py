@@ -34,6 +34,7 @@ __all__ = [
     "RunResult",
     "Scorer",
     "hidden_program",
+    "needs_rerun",
     "run_program",
     "syntax_ok",
     "visible_program",
@@ -42,6 +43,8 @@ __all__ = [
 MAX_TIMEOUT_S = 120.0
 MIN_TIMEOUT_S = 20.0
 VISIBLE_TIMEOUT_S = 10.0
+# A timed-out run that already used this share of its limit in CPU time is not re-run.
+CPU_BOUND_SHARE = 0.95
 
 BOOT_SOURCE = r"""
 import builtins, os, resource, sys
@@ -107,6 +110,7 @@ class RunResult:
     timed_out: bool
     seconds: float
     returncode: int | None
+    cpu_s: float | None = None  # CPU time used by a run that timed out, when known
 
 
 def syntax_ok(program: str) -> bool:
@@ -158,13 +162,35 @@ def run_program(program: str, timeout_s: float, *, python: str | None = None) ->
         try:
             out, _ = proc.communicate(timeout=timeout_s)
         except subprocess.TimeoutExpired:
+            cpu = _cpu_seconds(proc.pid)
             _kill_group(proc)
-            return RunResult(False, True, time.monotonic() - start, None)
+            return RunResult(False, True, time.monotonic() - start, None, cpu)
         finally:
             _kill_group(proc)
         seconds = time.monotonic() - start
     passed = proc.returncode == 0 and out.decode(errors="replace").strip() == f"OK:{nonce}"
     return RunResult(passed, False, seconds, proc.returncode)
+
+
+def needs_rerun(result: RunResult, timeout_s: float) -> bool:
+    """A timed-out run is re-run, unless it computed for (nearly) its whole limit."""
+    if not result.timed_out:
+        return False
+    return result.cpu_s is None or result.cpu_s < CPU_BOUND_SHARE * timeout_s
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of a live process, from /proc (None where unavailable)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = stat.rsplit(")", 1)[-1].split()
+    try:
+        ticks = int(fields[11]) + int(fields[12])  # utime, stime
+    except (IndexError, ValueError):
+        return None
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _kill_group(proc: subprocess.Popen[bytes]) -> None:
@@ -185,7 +211,10 @@ class Scorer:
     """Scores programs on hidden tests with a thread pool; one run per distinct program.
 
     The per-problem timeout T(p) comes from timing the canonical solution first. Runs
-    that time out are re-run once, serially, and the second result kept (``settle``).
+    that time out are re-run once, serially, and the second result kept; except runs
+    that spent at least 95% of the limit computing (CPU time): they cannot finish within
+    it on a quiet machine either (barring the last 5%), and re-running those serially
+    would dominate the wall time.
     """
 
     def __init__(self, problems: Iterable[Problem], *, workers: int = 4) -> None:
@@ -198,6 +227,7 @@ class Scorer:
         self._t_ref: dict[str, Future[float | None]] = {}
         self.runs = 0
         self.reruns = 0
+        self.reruns_skipped = 0
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
@@ -236,13 +266,20 @@ class Scorer:
         return self._run_with_rerun(hidden_program(problem, program), timeout)
 
     def _run_with_rerun(self, text: str, timeout: float) -> RunResult:
-        self.runs += 1
+        self._count("runs")
         result = run_program(text, timeout)
         if not result.timed_out:
             return result
+        if not needs_rerun(result, timeout):
+            self._count("reruns_skipped")
+            return result
         with self._serial:  # the re-run of a timed-out program runs alone
-            self.reruns += 1
+            self._count("reruns")
             return run_program(text, timeout)
+
+    def _count(self, name: str) -> None:
+        with self._lock:
+            setattr(self, name, getattr(self, name) + 1)
 
     def _reference_time(self, problem: Problem) -> float | None:
         """Time of the canonical solution on the hidden tests (measured once, inline)."""
@@ -259,7 +296,7 @@ class Scorer:
     def _measure_reference(self, problem: Problem) -> float | None:
         if problem.canonical_solution is None:
             return None
-        self.runs += 1
+        self._count("runs")
         text = hidden_program(problem, problem.canonical_solution)
         result = run_program(text, MAX_TIMEOUT_S)
         return result.seconds if result.passed else None
