@@ -175,3 +175,12 @@ async def test_schema_violations_are_tool_errors(config: Config, workspace: Path
         )
     assert result.is_error
     assert "complexity" in text_of(result)
+
+
+async def test_resume_of_a_finished_task_is_a_clean_input_error(config: Config) -> None:
+    tid = _seed(config)
+    async with Client(build_server(config)) as client:
+        result = await client.call_tool("orchestrator_task", {"action": "resume", "task_id": tid})
+    assert result.is_error
+    assert "invalid input" in text_of(result)
+    assert "not awaiting_approval" in text_of(result)

@@ -67,12 +67,20 @@ async def with_progress(
     ctx: Context[Any, Any] | None,
     run: Callable[[Callable[[ProgressEvent], None]], Awaitable[T]],
 ) -> T:
-    """Await ``run(on_progress)`` while its progress events go to ``ctx``."""
+    """Await ``run(on_progress)`` while its progress events go to ``ctx``.
+
+    An exception of ``run`` comes out as itself, not wrapped in an exception group.
+    """
     bridge = ProgressBridge(ctx)
+    failure: Exception | None = None
     async with anyio.create_task_group() as tg:
         tg.start_soon(bridge.pump)
         try:
             result = await run(bridge.on_progress)
+        except Exception as exc:
+            failure = exc
         finally:
             bridge.close()
+    if failure is not None:
+        raise failure
     return result
