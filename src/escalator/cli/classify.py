@@ -117,7 +117,10 @@ def _print_predictions(rows: list[dict[str, Any]]) -> None:
 
 def _print_eval(report: dict[str, Any]) -> None:
     click.echo(f"{report['n']} tasks, accuracy {report['accuracy']:.1%}")
-    click.echo(f"complexity MAE {report['complexity_mae']}, {report['us_per_task']} us per task")
+    click.echo(
+        f"complexity MAE {report['complexity_mae']}, {report['us_per_task']} us CPU per task "
+        f"({report['wall_us_per_task']} us wall)"
+    )
     click.echo(f"{'type':<22} {'precision':>9} {'recall':>7} {'support':>7}")
     for name, m in report["per_type"].items():
         click.echo(f"{name:<22} {m['precision']:>9.2f} {m['recall']:>7.2f} {m['support']:>7}")
