@@ -334,3 +334,17 @@ async def test_error_kinds_are_snake_case(lms: LMStudioFake, sleeps: SleepLog) -
     exc = await _lms_error(lms, sleeps, Reply.error(400, {"error": "No models loaded."}))
     assert exc.kind == "model_not_loaded"
     assert json.loads(exc.body)["error"] == "No models loaded."
+
+
+def test_retry_after_forms() -> None:
+    from datetime import UTC, datetime, timedelta
+    from email.utils import format_datetime
+
+    from escalator.providers.error_map import retry_after_s
+
+    assert retry_after_s({"Retry-After": "12"}) == 12.0
+    assert retry_after_s({"retry-after-ms": "1500", "retry-after": "9"}) == 1.5
+    later = format_datetime(datetime.now(UTC) + timedelta(seconds=30), usegmt=True)
+    assert 25 <= (retry_after_s({"retry-after": later}) or 0) <= 31
+    assert retry_after_s({}) is None
+    assert retry_after_s({}, {"error": {"details": [{"retryDelay": "4s"}]}}) == 4.0
