@@ -96,13 +96,17 @@ SIGNALS: tuple[Signal, ...] = (
         "documentation",
         r"\b(docs|documentation|readme|changelog|change log|release notes|news entry|"
         r"contributing guide|user guide|migration guide|tutorial|faq|docs? page|man ?page|"
-        r"help text|code comments?)\b|\breadme\.\w+|^\W*document(s|ed|ing)?\b",
+        r"help text|code comments?)\b|\breadme\.\w+|^\W*document(s|ed|ing)?\b|"
+        r"\b[\w-]+\.(md|rst|adoc)\b",
         Q,
         3.0,
         "docs",
     ),
     _sig("docstring", r"\bdocstrings?\b", Q, 3.5, "docs"),
     _sig("comment", r"\bcomments?\b", Q, 1.5),
+    _sig("examples", r"\bexamples?\b", Q, 2.0),
+    _sig("breaking change", r"^\w+(\([^)]*\))?!:|\bbreaking change\b", C, 1.0),
+    _sig("hardening", r"\bharden\w*", K, 3.5, "security"),
     _sig(
         "wording",
         r"\b(wording|clarify|clarified|clarification|rephrase|reword\w*)\b",
@@ -164,7 +168,8 @@ SIGNALS: tuple[Signal, ...] = (
     ),
     _sig(
         "broken link",
-        r"\b(broken|dead|fix(ed)?|update[sd]?) (the )?(links?|urls?)\b",
+        r"\b(broken|dead|wrong|incorrect|outdated|fix(ed)?|update[sd]?|correct(ed)?) (the )?"
+        r"(\w+ )?(links?|urls?)\b",
         Q,
         3.0,
         "docs",
@@ -286,6 +291,8 @@ SIGNALS: tuple[Signal, ...] = (
         r"\b(migrat\w+|port(s|ed|ing)?|switch(es|ed|ing)?|mov(e|es|ed|ing)|convert\w*|"
         r"transition\w*|replace[sd]?)\b( \S+){0,5}? from \S+( \S+)? to \S+|"
         r"\bmigrat(e|es|ed|ing|ion) (to|from)\b|\bport(ed|ing) to\b|"
+        r"\b(port|rewrit|convert|migrat)\w* (the )?\S+( \S+)? (to|in) (rust|go|golang|typescript|"
+        r"c\+\+|python ?3|kotlin|swift|java|zig|cython)\b|"
         r"\b(convert|port|migrat|mov|switch|rewrit)\w* (the )?(entire |whole )?(code ?base|project|"
         r"app|application|library|repo|package) (to|in)\b",
         C,
@@ -305,7 +312,8 @@ SIGNALS: tuple[Signal, ...] = (
         r"\b(async(io)?|asynchronous|concurrency|multi-?thread\w*|multiprocess\w*|"
         r"http/?[23]|quic|websockets?|grpc|wasm|webassembly|emscripten|pyodide|asgi|wsgi|"
         r"tls backend|ssl backend|backends?|transports?|connection pool(s|ing)?|protocols?|"
-        r"console api|native|app engine|multiple (databases|backends|providers|platforms))\b",
+        r"console api|native|app engine|multiple (databases|backends|providers|platforms)|"
+        r"graphql|rest api)\b",
         C,
         1.5,
         "platform",
@@ -314,7 +322,10 @@ SIGNALS: tuple[Signal, ...] = (
         "new component",
         r"\b(introduce|implement|add|create|build)\w* (an? )?(new )?(base |core |basic |"
         r"initial )?(\w+ )?(system|subsystem|engine|layer|framework|service|registry|"
-        r"pipeline|scheduler|architecture|abstraction|event bus)\b",
+        r"pipeline|scheduler|architecture|abstraction|event bus|(job |task |message )?queue|"
+        r"message bus|broker|operator|daemon)\b|"
+        r"\b(generic|new|abstraction|service|data|persistence|storage|transport|network\w*|"
+        r"resource|caching|cache) layer\b",
         C,
         2.5,
         "arch",
@@ -334,7 +345,9 @@ SIGNALS: tuple[Signal, ...] = (
         r"(?<!dependency )injection|redos|ssrf|xxe|rce|remote code execution|arbitrary (code|file)|"
         r"(path|directory) traversal|privilege escalation|auth(entication|orization)? bypass|"
         r"open redirect|clickjacking|denial[- ]of[- ]service|dos attack|timing attack|"
-        r"constant[- ]time|malicious|exploit\w*|insecure|unsafe deserializ\w*)\b",
+        r"constant[- ]time|malicious|exploit\w*|insecure|unsafe deserializ\w*|session fixation|"
+        r"session hijack\w*|brute[- ]force|(buffer|heap|stack|integer) overflow|use-after-free|"
+        r"double free|out-of-bounds (read|write)|memory safety)\b",
         K,
         6.0,
         "security",
@@ -381,7 +394,10 @@ SIGNALS: tuple[Signal, ...] = (
     ),
     _sig(
         "schema or data migration",
-        r"\b(data|schema|database|db) migrations?\b|\b(add|write|create)\w* (a )?migrations?\b|"
+        r"\b(data|schema|database|db) migrations?\b|"
+        r"\b(add|write|create|squash)\w* (an? |the )?(missing |new )?migrations?\b|"
+        r"\ballow (null|nulls|blank)\b|\bnullable\b|\bunique (per|together)\b|"
+        r"\bmake \S+ (unique|nullable|non-nullable|required)\b|"
         r"\bbackfill\w*|\bschema (change|update)s?\b|\balter table\b|\bdrop (table|column)s?\b|"
         r"\bnot[- ]null\b|\bnull=false\b|\bunique(ness)? constraints?\b|\bforeign keys?\b|"
         r"\bprimary keys?\b|\bindex(es)? on\b|"
