@@ -87,7 +87,8 @@ SIGNALS: tuple[Signal, ...] = (
         "whitespace or formatting",
         r"\b(trailing (white)?spaces?|whitespace|indentation|line endings|reformat\w*|"
         r"formatting|code style|pep ?8|flake8|isort|prettier|eslint|ruff|black formatting|"
-        r"pre-commit|lint(ing|er)? (errors?|warnings?|issues?))\b",
+        r"pre-commit|lint(ing|er)? (errors?|warnings?|issues?)|linters?|linting|lint|"
+        r"punctuation|capitali[sz]ation|missing (period|full stop|comma))\b",
         Q,
         3.5,
         "trivial",
@@ -104,6 +105,7 @@ SIGNALS: tuple[Signal, ...] = (
     ),
     _sig("docstring", r"\bdocstrings?\b", Q, 3.5, "docs"),
     _sig("comment", r"\bcomments?\b", Q, 1.5),
+    _sig("imports", r"\bimports?\b", Q, 1.5),
     _sig("examples", r"\bexamples?\b", Q, 2.0),
     _sig("breaking change", r"^\w+(\([^)]*\))?!:|\bbreaking change\b", C, 1.0),
     _sig("hardening", r"\bharden\w*", K, 3.5, "security"),
@@ -190,7 +192,7 @@ SIGNALS: tuple[Signal, ...] = (
         "ci",
     ),
     _sig(
-        "log or error message text", r"\b(log|error|warning|exception) (messages?|text)\b", Q, 1.0
+        "log or error message text", r"\b(log|error|warning|exception) (messages?|text)\b", Q, 2.0
     ),
     # ---- standard_development: bug fixes, tests, small features and options ----------------
     _sig(
@@ -302,7 +304,9 @@ SIGNALS: tuple[Signal, ...] = (
     _sig(
         "API design",
         r"\b(public|new|redesign\w*|design|stable|unified|typed|high-level|low-level) "
-        r"(\w+ )?apis?\b|\bapis? (redesign|design|overhaul|rework)\b|^\W*(\w+ ){0,2}apis?\W*$",
+        r"(\w+ )?apis?\b|\bapis? (redesign|design|overhaul|rework)\b|^\W*(\w+ ){0,2}apis?\W*$|"
+        r"\bintroduc\w* (an? |the )?(\w+ ){0,2}apis?\b|"
+        r"\breplac\w* (the )?(\w+ ){0,2}(stack|engine|framework|runtime|orm|build system)\b",
         C,
         3.0,
         "arch",
@@ -347,7 +351,8 @@ SIGNALS: tuple[Signal, ...] = (
         r"open redirect|clickjacking|denial[- ]of[- ]service|dos attack|timing attack|"
         r"constant[- ]time|malicious|exploit\w*|insecure|unsafe deserializ\w*|session fixation|"
         r"session hijack\w*|brute[- ]force|(buffer|heap|stack|integer) overflow|use-after-free|"
-        r"double free|out-of-bounds (read|write)|memory safety)\b",
+        r"double free|out-of-bounds (read|write)|memory safety|sandbox escape|escap\w* the sandbox|"
+        r"jailbreak)\b",
         K,
         6.0,
         "security",
@@ -360,7 +365,8 @@ SIGNALS: tuple[Signal, ...] = (
         r"(credentials?|secrets?|tokens?|passwords?|api keys?|private keys?) (leak\w*|exposure|"
         r"in (plain ?text|logs?|urls?))|hash(ed|es|ing)? (form|passwords?|keys?|tokens?|secrets?)|"
         r"(passwords?|api keys?|tokens?|secrets?) .*\bhash\w*|ownership|access control|"
-        r"(log|print|show|expose)\w* (the )?(user'?s? )?(passwords?|secrets?|credentials?|"
+        r"(log|print|show|expose|write|store|persist|send|includ|leak)\w* (the )?(user'?s? )?"
+        r"(passwords?|secrets?|credentials?|"
         r"tokens?|api keys?)|escap\w* (the )?(user|untrusted|html|unsafe) (input|output|data)|"
         r"(verify|validate|check)\w* (the )?(\w+ )?signatures?|"
         r"(passwords?|secrets?|tokens?|api keys?|credentials?) (are |is )?(\w+ )?"
@@ -384,7 +390,8 @@ SIGNALS: tuple[Signal, ...] = (
     ),
     _sig(
         "data loss or corruption",
-        r"\b(data[- ]loss|los(e|es|ing|t) (\w+ )?(data|writes|updates|records|rows|messages|"
+        r"\b(data[- ]loss|truncat\w* (\w+ )?(data|files?|records|rows|logs?)|"
+        r"los(e|es|ing|t) (\w+ )?(data|writes|updates|records|rows|messages|"
         r"events|files|changes|work)|data (corruption|integrity)|corrupt\w*|irreversib\w*|"
         r"race conditions?|deadlock\w*)\b",
         K,
