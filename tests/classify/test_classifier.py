@@ -42,6 +42,21 @@ def test_accuracy_floor_on_heldout_set() -> None:
 
 
 @pytest.mark.parametrize(
+    ("name", "first", "floor"),
+    [
+        # (file, accuracy at its first measurement, floor now); both sets were tuned on
+        # after that first measurement, so only the first figure estimates unseen data
+        ("blind2.jsonl", 0.75, 0.85),
+        ("blind3.jsonl", 0.625, 0.75),
+    ],
+)
+def test_accuracy_floor_on_blind_sets(name: str, first: float, floor: float) -> None:
+    report = evaluate(load_tasks(HERE / name, labelled=True))
+    assert report["n"] == 40
+    assert report["accuracy"] >= floor > first
+
+
+@pytest.mark.parametrize(
     ("text", "expected"),
     [
         # "security" inside a docs-only change is a quick edit

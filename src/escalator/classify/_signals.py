@@ -96,16 +96,17 @@ SIGNALS: tuple[Signal, ...] = (
     _sig(
         "documentation",
         r"\b(docs|documentation|readme|changelog|change log|release notes|news entry|"
-        r"contributing guide|user guide|migration guide|tutorial|faq|docs? page|man ?page|"
+        r"contributing guide|user guide|migration guide|tutorial|faq|docs? page|man ?page|rst|"
+        r"sphinx|mkdocs|"
         r"help text|code comments?)\b|\breadme\.\w+|^\W*document(s|ed|ing)?\b|"
         r"\b[\w-]+\.(md|rst|adoc)\b",
         Q,
-        3.0,
+        3.5,
         "docs",
     ),
     _sig("docstring", r"\bdocstrings?\b", Q, 3.5, "docs"),
     _sig("comment", r"\bcomments?\b", Q, 1.5),
-    _sig("imports", r"\bimports?\b", Q, 1.5),
+    _sig("imports", r"\bimports?\b", Q, 2.0),
     _sig("examples", r"\bexamples?\b", Q, 2.0),
     _sig("breaking change", r"^\w+(\([^)]*\))?!:|\bbreaking change\b", C, 1.0),
     _sig("hardening", r"\bharden\w*", K, 3.5, "security"),
@@ -164,7 +165,7 @@ SIGNALS: tuple[Signal, ...] = (
         "project metadata",
         r"\b(copyright|licen[cs]e|authors|codeowners|gitignore|editorconfig|manifest\.in|"
         r"tarball|sdist|python_requires|setup\.cfg|setup\.py metadata|tox\.ini|zip_safe|"
-        r"badges?|classifiers?|pragma|noqa|funding)\b",
+        r"badges?|classifiers?|pragma|noqa|funding|py\.typed|(test|ci|build) matrix)\b",
         Q,
         4.0,
     ),
@@ -281,11 +282,17 @@ SIGNALS: tuple[Signal, ...] = (
     ),
     _sig(
         "multi-module scope",
-        r"\b(modules|packages|classes|codebase|code ?base|entire(ly)?|whole|across|"
-        r"throughout|everywhere|all (modules|packages|files|classes|endpoints|views)|"
-        r"completely|fully|globally)\b",
+        r"\b(modules|packages|classes|whole|across|completely|fully|globally)\b",
         C,
         1.5,
+        "scope",
+    ),
+    _sig(
+        "codebase-wide",
+        r"\b(throughout|everywhere|code ?base|entire(ly)?|all (modules|packages|files|classes|"
+        r"endpoints|views|callers|call sites))\b",
+        C,
+        3.0,
         "scope",
     ),
     _sig(
@@ -352,6 +359,8 @@ SIGNALS: tuple[Signal, ...] = (
         r"constant[- ]time|malicious|exploit\w*|insecure|unsafe deserializ\w*|session fixation|"
         r"session hijack\w*|brute[- ]force|(buffer|heap|stack|integer) overflow|use-after-free|"
         r"double free|out-of-bounds (read|write)|memory safety|sandbox escape|escap\w* the sandbox|"
+        r"(sandbox|security|auth\w*|csrf|signature|permission) bypass|zip ?slip|tar ?slip|"
+        r"(verify|check)\w* (the )?(\w+ )?(hash|checksum|integrity)|"
         r"jailbreak)\b",
         K,
         6.0,
@@ -391,6 +400,7 @@ SIGNALS: tuple[Signal, ...] = (
     _sig(
         "data loss or corruption",
         r"\b(data[- ]loss|truncat\w* (\w+ )?(data|files?|records|rows|logs?)|"
+        r"overwrit\w* (each other|existing|other|the)\b|stored twice|"
         r"los(e|es|ing|t) (\w+ )?(data|writes|updates|records|rows|messages|"
         r"events|files|changes|work)|data (corruption|integrity)|corrupt\w*|irreversib\w*|"
         r"race conditions?|deadlock\w*)\b",
@@ -405,6 +415,8 @@ SIGNALS: tuple[Signal, ...] = (
         r"\b(add|write|create|squash)\w* (an? |the )?(missing |new )?migrations?\b|"
         r"\ballow (null|nulls|blank)\b|\bnullable\b|\bunique (per|together)\b|"
         r"\bmake \S+ (unique|nullable|non-nullable|required)\b|"
+        r"\bmigrat\w* (the )?(existing |old |legacy )?(\w+ )?(rows|records|data)\b|"
+        r"\b(add|create)\w* (an? )?(\w+ )?index\b|"
         r"\bbackfill\w*|\bschema (change|update)s?\b|\balter table\b|\bdrop (table|column)s?\b|"
         r"\bnot[- ]null\b|\bnull=false\b|\bunique(ness)? constraints?\b|\bforeign keys?\b|"
         r"\bprimary keys?\b|\bindex(es)? on\b|"
