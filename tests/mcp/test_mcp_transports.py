@@ -3,6 +3,7 @@ the bearer-token gate of the HTTP transport."""
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -156,3 +157,16 @@ def test_mcp_help_lists_the_transports() -> None:
     assert done.returncode == 0
     assert "--transport [stdio|http]" in done.stdout
     assert "--host" in done.stdout and "--port" in done.stdout
+
+
+def test_http_port_in_use_is_a_clear_input_error(tmp_path: Path) -> None:
+    cfg = write_config(tmp_path / "c.toml", {"store": {"db_path": str(tmp_path / "t.db")}})
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        argv = escalator_argv(cfg, "mcp", "--transport", "http", "--port", str(port))
+        done = subprocess.run(argv, capture_output=True, text=True, env=child_env(), timeout=60)
+    assert done.returncode == 2, done.stderr
+    assert f"cannot listen on 127.0.0.1:{port}" in done.stderr
+    assert "--port" in done.stderr
