@@ -149,3 +149,20 @@ async def test_paid_step_parks_then_approve_resumes(
         assert data["result"]["final_model"] == "haiku"
         assert len(claude.requests) == 1
         assert (ws / "calc.py").read_text() == FIXED
+
+
+async def test_dry_run_returns_the_patch_and_leaves_the_workspace(
+    tmp_path: Path, lmstudio_fake: LMStudioFake
+) -> None:
+    config = config_for(lmstudio_url=lmstudio_fake.url, db_path=tmp_path / "tasks.db")
+    ws = _project(tmp_path / "ws")
+    lmstudio_fake.script(QWEN3, whole(FIXED))
+    async with Client(build_server(config)) as client:
+        result = await client.call_tool(
+            "orchestrator_execute_with_escalation", {**_arguments(ws), "dry_run": True}
+        )
+    record = result.structured_content
+    assert record is not None and record["outcome"] == "passed"
+    assert record["applied"] is False
+    assert "+    return a + b" in record["patch"]
+    assert (ws / "calc.py").read_text() == BUGGY
