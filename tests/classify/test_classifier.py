@@ -48,6 +48,7 @@ def test_accuracy_floor_on_heldout_set() -> None:
         # after that first measurement, so only the first figure estimates unseen data
         ("blind2.jsonl", 0.75, 0.85),
         ("blind3.jsonl", 0.625, 0.75),
+        ("blind4.jsonl", 0.75, 0.85),
     ],
 )
 def test_accuracy_floor_on_blind_sets(name: str, first: float, floor: float) -> None:

@@ -114,7 +114,7 @@ SIGNALS: tuple[Signal, ...] = (
         "wording",
         r"\b(wording|clarify|clarified|clarification|rephrase|reword\w*)\b",
         Q,
-        2.0,
+        3.0,
         "docs",
     ),
     _sig(
@@ -149,7 +149,8 @@ SIGNALS: tuple[Signal, ...] = (
     _sig(
         "small refactor",
         r"\b(simplify|simplified|simplifies|prefer|tidy|nits?|cosmetic|minor|trivial|"
-        r"clean ?up|cleanups?|small|shorten|inline (a |the )?(variable|helper)|f-strings?)\b",
+        r"clean ?up|cleanups?|small|shorten|inline (a |the )?(variable|helper)|f-strings?|"
+        r"stray|debug (prints?|statements?|output)|print statements?|to the top of)\b",
         Q,
         2.0,
         "small",
@@ -369,7 +370,10 @@ SIGNALS: tuple[Signal, ...] = (
     ),
     _sig(
         "secrets or access control",
-        r"\b(sanitiz\w*|unsanitized|untrusted|disclos\w*|leak\w* (of )?(the )?(credentials?|"
+        r"\b(sanitiz\w*|unsanitized|untrusted|disclos\w*|another user'?s|other users'?|"
+        r"(passwords?|secrets?|credentials?|tokens?|api keys?) (from )?(being )?(logged|leaked|"
+        r"exposed|printed|written|stored|sent)|host keys?|known_hosts|hostname verification|"
+        r"(decompression|zip|xml|archive) bombs?|leak\w* (of )?(the )?(credentials?|"
         r"secrets?|tokens?|passwords?|keys?|cookies?|sessions?|headers?)|"
         r"(credentials?|secrets?|tokens?|passwords?|api keys?|private keys?) (leak\w*|exposure|"
         r"in (plain ?text|logs?|urls?))|hash(ed|es|ing)? (form|passwords?|keys?|tokens?|secrets?)|"
