@@ -18,7 +18,8 @@ BODIES = [
     "import statistics\n\ndef mean(xs, k):\n    return statistics.fmean(xs) + k if xs else k\n",
     "def mean(xs, k):\n    return sum(xs) // max(1, len(xs)) + k\n",
     "def mean(xs, k):\n    return max(xs) + k\n",
-    "def mean(xs, k):\n    t = 0\n    for x in xs:\n        t += x\n    return t / len(xs) + k if xs else k\n",
+    "def mean(xs, k):\n    t = 0\n    for x in xs:\n        t += x\n"
+    "    return t / len(xs) + k if xs else k\n",
 ]
 
 
