@@ -8,6 +8,7 @@ suite's recorded answers on its own, in LM Studio's dialect, for manual runs.
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 
@@ -178,9 +179,15 @@ def replay_server_command(
         f"{len(suite.problems)} problems) at {server.url}; Ctrl-C stops it",
         err=True,
     )
+    signal.signal(signal.SIGTERM, _stop_on_signal)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.stop()
+
+
+def _stop_on_signal(signum: int, frame: object) -> None:
+    """SIGTERM stops the server like Ctrl-C does."""
+    raise KeyboardInterrupt
