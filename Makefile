@@ -19,8 +19,13 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-# Optional toolchains for the compile validator's tests (skipped with a reason when absent).
+# Optional toolchains for the compile validator's and the HTML report's tests (each test
+# skips with a reason when its tool is absent). On CI (root, Debian) Chromium is installed.
 tools:
+	@if [ -n "$$CI" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+		&& [ ! -x /usr/bin/chromium ]; then \
+		(apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
+		|| echo "note: could not install chromium; the report's browser test will be skipped"; fi
 	@if command -v npm >/dev/null 2>&1 && [ ! -x $(TOOLS)/node_modules/.bin/tsc ]; then \
 		npm install -s --no-audit --no-fund --prefix $(TOOLS) typescript@5.9.3 >/dev/null 2>&1 \
 		|| echo "note: could not install TypeScript; tsc tests will be skipped"; fi

@@ -53,9 +53,7 @@ def apply_changes(
     """Write ``changes`` (rel path -> new text, None = delete) if no file changed meanwhile."""
     targets = {rel: _target(workspace, rel) for rel in changes}
     conflicts = [
-        rel
-        for rel, path in targets.items()
-        if file_hash(path) != original_hashes.get(rel, ABSENT)
+        rel for rel, path in targets.items() if file_hash(path) != original_hashes.get(rel, ABSENT)
     ]
     if conflicts:
         return ApplyResult(applied=False, conflicts=sorted(conflicts))
@@ -66,18 +64,20 @@ def apply_changes(
                 continue
             path = targets[rel]
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".escalator", dir=path.parent)
+            fd, tmp_name = tempfile.mkstemp(
+                prefix=f".{path.name}.", suffix=".escalator", dir=path.parent
+            )
             with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
                 handle.write(text)
             if path.exists():
-                os.chmod(tmp, path.stat().st_mode & 0o7777)
-            staged.append((Path(tmp), path))
+                os.chmod(tmp_name, path.stat().st_mode & 0o7777)
+            staged.append((Path(tmp_name), path))
     except OSError:
-        for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
+        for staged_tmp, _ in staged:
+            staged_tmp.unlink(missing_ok=True)
         raise
-    for tmp, path in staged:
-        os.replace(tmp, path)
+    for staged_tmp, target in staged:
+        os.replace(staged_tmp, target)
     for rel, text in changes.items():
         if text is None:
             targets[rel].unlink(missing_ok=True)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from escalator.analytics import cloud_only_cost
 from escalator.apply import apply_changes
 from escalator.classify import classify
 from escalator.config import Config
@@ -912,11 +913,9 @@ class _Runner:
 
     def _cloud_only_cost(self) -> float:
         """What the chain's strongest model would have cost for the same tokens."""
-        strongest = max(
-            (self.config.registry.get(k) for k in self.plan.chain),
-            key=lambda s: (s.tier.rank, s.price_out_per_mtok),
+        return cloud_only_cost(
+            self.config, self.plan.task_type.value, self.result.tokens_in, self.result.tokens_out
         )
-        return strongest.cost_usd(self.result.tokens_in, self.result.tokens_out)
 
 
 @dataclass

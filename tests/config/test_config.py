@@ -44,7 +44,12 @@ def test_flash_and_pro_share_a_rank_but_stay_distinct() -> None:
 
 def test_local_or_paid_is_decided_by_price_not_name() -> None:
     cfg = parse_config(
-        {"models": {"local-14b": {"price_in_per_mtok": 0.5}, "opus": {"price_in_per_mtok": 0.0, "price_out_per_mtok": 0.0}}}
+        {
+            "models": {
+                "local-14b": {"price_in_per_mtok": 0.5},
+                "opus": {"price_in_per_mtok": 0.0, "price_out_per_mtok": 0.0},
+            }
+        }
     )
     assert cfg.models["local-14b"].is_paid
     assert cfg.models["opus"].is_local
@@ -75,21 +80,51 @@ def test_rendered_template_is_valid_toml() -> None:
     ("doc", "key", "fragment"),
     [
         ({"models": {"qwen3-30b": {"tier": "HUGE"}}}, "models.qwen3-30b.tier", "LOCAL_FAST"),
-        ({"models": {"haiku": {"price_in_per_mtok": -1}}}, "models.haiku.price_in_per_mtok", ">= 0"),
+        (
+            {"models": {"haiku": {"price_in_per_mtok": -1}}},
+            "models.haiku.price_in_per_mtok",
+            ">= 0",
+        ),
         ({"models": {"haiku": {"colour": "red"}}}, "models.haiku.colour", "not a known key"),
-        ({"matrix": {"quick_edit": {"chain": ["nope"]}}}, "matrix.quick_edit.chain", "configured model"),
-        ({"matrix": {"quick_edit": {"validators": ["vibes"]}}}, "matrix.quick_edit.validators", "syntax"),
-        ({"matrix": {"quick_edit": {"after_last": "pray"}}}, "matrix.quick_edit.after_last", "manual_review"),
+        (
+            {"matrix": {"quick_edit": {"chain": ["nope"]}}},
+            "matrix.quick_edit.chain",
+            "configured model",
+        ),
+        (
+            {"matrix": {"quick_edit": {"validators": ["vibes"]}}},
+            "matrix.quick_edit.validators",
+            "syntax",
+        ),
+        (
+            {"matrix": {"quick_edit": {"after_last": "pray"}}},
+            "matrix.quick_edit.after_last",
+            "manual_review",
+        ),
         ({"matrix": {"typo_fix": {"chain": ["opus"]}}}, "matrix.typo_fix", "quick_edit"),
-        ({"providers": {"lmstudio": {"base_url": "localhost:1234"}}}, "providers.lmstudio.base_url", "http"),
+        (
+            {"providers": {"lmstudio": {"base_url": "localhost:1234"}}},
+            "providers.lmstudio.base_url",
+            "http",
+        ),
         ({"providers": {"lmstudio": {"kind": "tgi"}}}, "providers.lmstudio.kind", "ollama"),
-        ({"providers": {"anthropic": {"api_key": "sk-secret"}}}, "providers.anthropic.api_key", "environment"),
+        (
+            {"providers": {"anthropic": {"api_key": "sk-secret"}}},
+            "providers.anthropic.api_key",
+            "environment",
+        ),
         ({"cost_guard": {"policy": "yolo"}}, "cost_guard.policy", "allow_under_usd"),
-        ({"budgets": {"daily_usd": {"quick_edit": "lots"}}}, "budgets.daily_usd.quick_edit", "number"),
+        (
+            {"budgets": {"daily_usd": {"quick_edit": "lots"}}},
+            "budgets.daily_usd.quick_edit",
+            "number",
+        ),
         ({"surprise": {}}, "surprise", "known section"),
     ],
 )
-def test_bad_values_name_the_key_and_what_is_allowed(doc: dict[str, object], key: str, fragment: str) -> None:
+def test_bad_values_name_the_key_and_what_is_allowed(
+    doc: dict[str, object], key: str, fragment: str
+) -> None:
     with pytest.raises(ConfigError) as err:
         parse_config(doc, source="x.toml")
     assert err.value.key == key
