@@ -13,8 +13,14 @@ from escalator.errors import InputError
 
 
 @click.command("init")
-@click.option("--path", "path", type=click.Path(dir_okay=False), default="escalator.toml",
-              show_default=True, help="Where to write the file.")
+@click.option(
+    "--path",
+    "path",
+    type=click.Path(dir_okay=False),
+    default="escalator.toml",
+    show_default=True,
+    help="Where to write the file.",
+)
 @click.option("--force", is_flag=True, help="Overwrite an existing file.")
 @json_option
 @handle_errors
@@ -22,7 +28,9 @@ def init_command(path: str, force: bool, as_json: bool) -> None:
     """Write a commented escalator.toml holding the built-in defaults."""
     target = Path(path).expanduser()
     if target.exists() and not force:
-        raise InputError(f"{target} already exists; pass --force to overwrite it or --path to write elsewhere")
+        raise InputError(
+            f"{target} already exists; pass --force to overwrite it or --path to write elsewhere"
+        )
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp")
     tmp.write_text(render_default_toml(), encoding="utf-8")
@@ -31,5 +39,7 @@ def init_command(path: str, force: bool, as_json: bool) -> None:
     if as_json:
         emit_json({"path": str(target), "models": sorted(config.models), "source": config.source})
     else:
-        click.echo(f"wrote {target} ({len(config.models)} models, 4 task types); edit it, then run "
-                   "'escalator models --check'")
+        click.echo(
+            f"wrote {target} ({len(config.models)} models, 4 task types); edit it, then run "
+            "'escalator models --check'"
+        )
