@@ -20,7 +20,7 @@ from typing import Any
 
 from escalator.bench.fleet import FleetSettings, ReplayServer
 from escalator.bench.replay import SOLUTION_FILE, ReplayBook, solution_text
-from escalator.bench.scoring import RunResult, Scorer
+from escalator.bench.scoring import VISIBLE_TIMEOUT_S, RunResult, Scorer
 from escalator.bench.suite import ModelRecord, Suite
 from escalator.bench.tasks import BENCH_VALIDATORS, build_workspace, task_request
 from escalator.config import Config, parse_config
@@ -212,6 +212,10 @@ def bench_config(
     cfg = parse_config(data, source=f"bench suite {suite.name}")
     if base is not None:
         cfg = replace(cfg, validation=base.validation, db_path=base.db_path)
+    # Visible tests get the recipe's visible-pass limit (10 s), not a project's 120 s.
+    timeout = min(cfg.validation.timeout_s, VISIBLE_TIMEOUT_S)
+    validation = replace(cfg.validation, timeout_s=timeout, cpu_s=int(timeout) + 1)
+    cfg = replace(cfg, validation=validation)
     if db_path is not None:
         cfg = replace(cfg, db_path=db_path)
     return cfg

@@ -76,9 +76,17 @@ def _guard():
     for mod in ("ipdb", "joblib", "resource", "psutil", "tkinter"):
         sys.modules[mod] = None
 
+def _die_with_parent():
+    try:  # Linux: SIGKILL this program if the scorer that started it goes away
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, 9, 0, 0, 0)
+    except Exception:
+        pass
+
 def _main():
     prog, nonce, timeout = sys.argv[1], sys.argv[2], float(sys.argv[3])
     del sys.argv[1:]
+    _die_with_parent()
     _limits(timeout)
     with open(prog, encoding="utf-8") as fh:
         src = fh.read()
