@@ -489,15 +489,13 @@ class _Runner:
         files = gather_files(self.request.workspace, self.request.files)
         last_output: str | None = None
         for attempt_in_model in range(1, self.plan.attempts_per_model + 1):
-            chat = build_worker_request(
-                description=self.request.description,
-                files=files,
-                edit_format=spec.edit_format,
-                prior=self.prior,
-                same_model_retry=attempt_in_model > 1,
-                max_tokens=spec.max_output_tokens,
-            )
+            chat = self._worker_request(spec, files, attempt_in_model, None)
             prompt_tokens = estimate_prompt_tokens(chat)
+            if not self.request.files and not await self._fits(spec, prompt_tokens, quiet=True):
+                # files we picked ourselves: show fewer of them rather than skip the model
+                budget = await self._file_budget_chars(spec)
+                chat = self._worker_request(spec, files, attempt_in_model, budget)
+                prompt_tokens = estimate_prompt_tokens(chat)
             if not await self._fits(spec, prompt_tokens):
                 return None
             worst = worst_case_usd(spec, prompt_tokens)
@@ -565,11 +563,40 @@ class _Runner:
         self.emit("approval", f"paid model {spec.key} refused", model=spec.key)
         return None
 
-    async def _fits(self, spec: ModelSpec, prompt_tokens: int) -> bool:
+    def _worker_request(
+        self,
+        spec: ModelSpec,
+        files: dict[str, str | None],
+        attempt_in_model: int,
+        file_budget_chars: int | None,
+    ) -> ChatRequest:
+        return build_worker_request(
+            description=self.request.description,
+            files=files,
+            edit_format=spec.edit_format,
+            prior=self.prior,
+            same_model_retry=attempt_in_model > 1,
+            max_tokens=spec.max_output_tokens,
+            file_budget_chars=file_budget_chars,
+        )
+
+    async def _context(self, spec: ModelSpec) -> int:
+        """The model's context: LM Studio's loaded length when reported, else the config's."""
         loaded = await self.fleet.loaded_context_length(spec.key)
-        context = loaded or spec.context_window
+        return loaded or spec.context_window
+
+    async def _file_budget_chars(self, spec: ModelSpec) -> int:
+        """Characters of file content that leave room for instructions and the answer."""
+        context = await self._context(spec)
+        room = context - min(spec.max_output_tokens, context // 4) - 1500
+        return max(1000, room * 3)
+
+    async def _fits(self, spec: ModelSpec, prompt_tokens: int, *, quiet: bool = False) -> bool:
+        context = await self._context(spec)
         if prompt_fits(prompt_tokens, min(spec.max_output_tokens, context // 4), context):
             return True
+        if quiet:
+            return False
         reason = f"prompt of ~{prompt_tokens} tokens does not fit {spec.key}'s context of {context}"
         self.log.add_event(
             EventRecord(
