@@ -129,3 +129,19 @@ def test_cli_bench_unknown_chain_model_exits_2(tiny_suite_dir: Path, tmp_path: P
     )
     assert result.exit_code == 2
     assert "gpt-9" in result.stderr
+
+
+def test_bench_config_replay_provider_prices_and_limits(tiny_suite_dir: Path) -> None:
+    from escalator.bench.runner import bench_config, default_chain
+    from escalator.registry import ModelTier
+
+    suite = load_suite(tiny_suite_dir)
+    chain = default_chain(suite)
+    cfg = bench_config(suite, chain, "http://127.0.0.1:9", concurrency=3)
+    assert cfg.providers["replay"].kind == "lmstudio"
+    assert cfg.providers["replay"].max_concurrent == 3
+    assert cfg.models["free-weak"].tier is ModelTier.LOCAL_FAST
+    assert cfg.models["paid-strong"].is_paid
+    assert cfg.models["paid-strong"].price_out_per_mtok == 15.0
+    assert all(row.chain == chain and row.after_last == "skip" for row in cfg.matrix.values())
+    assert cfg.validation.timeout_s == 10
