@@ -313,3 +313,38 @@ def test_trusted_and_final_policies() -> None:
     assert not decide(contradicted, "g", trusted={"gpt"}).accept
     assert not decide(contradicted, "g", final=True).accept
     assert decide(contradicted, "a").accept
+
+
+async def test_numpy_candidates_load_and_compare_equal_to_plain_python(workspace: Path) -> None:
+    body = "import numpy as np\n\ndef add(a, b):\n    return np.add(np.int64(a), np.int64(b))\n"
+    report = await check(workspace, cand("np", "m1", body), cand("py", "m2", GOOD), max_inputs=8)
+    assert all(r.runnable for r in report.runs), [r.detail for r in report.runs]
+    assert report.support("np") == 2
+
+
+async def test_candidates_failing_everywhere_do_not_agree_with_a_working_one(
+    workspace: Path,
+) -> None:
+    report = await check(
+        workspace,
+        cand("good", "m1", GOOD),
+        cand("rec", "m2", "def add(a, b):\n    return add(a, b)\n"),
+        cand("mem", "m3", "def add(a, b):\n    return [0] * (10**10)\n"),
+        cand("zero", "m4", "def add(a, b):\n    return 1 // 0\n"),
+        max_inputs=8,
+    )
+    assert report.support("good") == 1
+    assert {o for r in report.runs if r.key == "mem" for o in r.outputs} == {"!MemoryError"}
+    assert report.compared >= 2  # the test's own calls are always compared
+
+
+def test_seed_inputs_are_always_compared() -> None:
+    runs = [
+        run("a", "m1", "=1", "!ValueError", "!ValueError"),
+        run("b", "m2", "!TypeError", "!ValueError", "!ValueError"),
+        run("c", "m3", "!TypeError", "!ValueError", "!ValueError"),
+    ]
+    without = build_report(runs, functions=["f"], calls=CALLS)
+    with_seed = build_report(runs, functions=["f"], calls=CALLS, seeds=[0])
+    assert without.compared == 0 and len(without.clusters) == 1
+    assert with_seed.compared == 1 and with_seed.support("a") == 1

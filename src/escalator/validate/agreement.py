@@ -226,6 +226,7 @@ class AgreementDecision:
     confidence: float
     applicable: bool = True
     support: int = 0
+    deferred: bool = False  # the engine postponed the decision (more free models to hear)
 
 
 # --------------------------------------------------------------------------- targets
@@ -561,12 +562,16 @@ async def run_candidates(
 # --------------------------------------------------------------------------- clustering
 
 
-def _compared_indices(runs: Sequence[CandidateRun], n_calls: int, compare: Compare) -> list[int]:
+def _compared_indices(
+    runs: Sequence[CandidateRun], n_calls: int, compare: Compare, always: Collection[int]
+) -> list[int]:
     ok = [r for r in runs if r.runnable]
     if compare is Compare.STRICT or not ok:
         return list(range(n_calls))
     return [
-        i for i in range(n_calls) if 2 * sum(r.outputs[i].startswith("=") for r in ok) >= len(ok)
+        i
+        for i in range(n_calls)
+        if i in always or 2 * sum(r.outputs[i].startswith("=") for r in ok) >= len(ok)
     ]
 
 
@@ -576,9 +581,13 @@ def build_report(
     functions: Sequence[str],
     calls: Sequence[str],
     compare: Compare = Compare.DEFINED,
+    seeds: Collection[int] = (),
 ) -> AgreementReport:
-    """Cluster runs by their outputs on the compared inputs (a pure function)."""
-    indices = _compared_indices(runs, len(calls), compare)
+    """Cluster runs by their outputs on the compared inputs (a pure function).
+
+    ``seeds``: indices of the calls taken from the tests, always compared.
+    """
+    indices = _compared_indices(runs, len(calls), compare, frozenset(seeds))
     groups: dict[str, list[CandidateRun]] = {}
     for run in runs:
         if run.runnable:
@@ -648,6 +657,8 @@ async def cross_check(
     names = sorted(seeds)
     inputs = {n: generate_inputs(seeds[n], max_inputs=max_inputs, seed=seed) for n in names}
     calls = [(i, a.to_source()) for i, n in enumerate(names) for a in inputs[n]]
+    seed_texts = {(i, a.to_source()) for i, n in enumerate(names) for a in seeds[n]}
+    seed_indices = [k for k, call in enumerate(calls) if call in seed_texts]
     described = [a.describe(n) for n in names for a in inputs[n]]
     limits = RunLimits(timeout_s=timeout_s, per_input_s=min(per_input_s, timeout_s))
     runs = await run_candidates(
@@ -659,7 +670,7 @@ async def cross_check(
         limits=limits,
         concurrency=concurrency,
     )
-    return build_report(runs, functions=names, calls=described, compare=compare)
+    return build_report(runs, functions=names, calls=described, compare=compare, seeds=seed_indices)
 
 
 def _why_no_targets(functions: Sequence[str] | None, sources: Sequence[str]) -> str:
@@ -806,36 +817,11 @@ def guard():
     os.environ.clear()
     builtins.exit = None
     builtins.quit = None
+    # Not putenv/unsetenv/chmod: numpy and friends call them while importing.
     for name in (
-        "system",
-        "kill",
-        "killpg",
-        "fork",
-        "forkpty",
-        "putenv",
-        "unsetenv",
-        "remove",
-        "unlink",
-        "removedirs",
-        "rmdir",
-        "rename",
-        "renames",
-        "replace",
-        "truncate",
-        "chdir",
-        "fchdir",
-        "setuid",
-        "execv",
-        "execve",
-        "execvp",
-        "execvpe",
-        "spawnv",
-        "spawnve",
-        "posix_spawn",
-        "posix_spawnp",
-        "chmod",
-        "chown",
-        "lchown",
+        "system", "kill", "killpg", "fork", "forkpty", "remove", "unlink", "removedirs",
+        "rmdir", "rename", "renames", "replace", "truncate", "fchdir", "setuid", "execv",
+        "execve", "execvp", "execvpe", "spawnv", "spawnve", "posix_spawn", "posix_spawnp",
     ):
         if hasattr(os, name):
             setattr(os, name, None)
