@@ -455,6 +455,8 @@ class _Runner:
                 if index > start or self.result.escalations < index:
                     self._escalate(index)
                 final = await self._run_model(index, key)
+                if final is None and self._local_phase_ends(index):
+                    final = await self._settle_agreement(final=False)
                 if final is not None:
                     return final
             return await self._after_last()
@@ -659,9 +661,10 @@ class _Runner:
         consensus: agreement.AgreementDecision | None = None
         if report.passed and "agreement" in self.plan.validators:
             consensus, report = await self._cross_check(candidate, report)
+        deferred = consensus is not None and consensus.deferred
         record = replace(
             record,
-            outcome="passed" if report.passed else "failed",
+            outcome="passed" if report.passed else ("skipped" if deferred else "failed"),
             confidence=report.confidence,
             feedback=report.feedback,
             diff=candidate.diff,
@@ -791,6 +794,16 @@ class _Runner:
             rank=rank,
             final=final,
         )
+        if decision.applicable and self._more_local_after(candidate.model):
+            # free models first: hear every local model before deciding (a cheapest-first
+            # chain starts with the weakest models, which agree on wrong answers too often)
+            decision = agreement.AgreementDecision(
+                accept=False,
+                reason=f"deferred until every local model has answered ({decision.reason})",
+                confidence=decision.confidence,
+                support=decision.support,
+                deferred=True,
+            )
         verdict = Verdict(
             validator="agreement",
             status=_agreement_status(decision),
@@ -822,8 +835,27 @@ class _Runner:
             rank[key] = price * 1000 + s.tier.rank * 10 + position * 0.01
         return rank
 
-    async def _settle_disagreement(self) -> TaskResult | None:
-        """At the end of the chain: accept the best-supported passing candidate, if any."""
+    def _more_local_after(self, model: str) -> bool:
+        """Whether a free model follows ``model`` in the chain."""
+        chain = self.plan.chain
+        later = chain[chain.index(model) + 1 :] if model in chain else ()
+        return self.config.registry.get(model).is_local and any(
+            self.config.registry.get(k).is_local for k in later
+        )
+
+    def _local_phase_ends(self, index: int) -> bool:
+        """The model at ``index`` is the last free one and a paid one follows."""
+        chain = self.plan.chain
+        return (
+            "agreement" in self.plan.validators
+            and index + 1 < len(chain)
+            and not self._more_local_after(chain[index])
+            and self.config.registry.get(chain[index]).is_local
+        )
+
+    async def _settle_agreement(self, *, final: bool) -> TaskResult | None:
+        """Accept the best-supported passing candidate so far: with ``min_agreement``
+        models behind it after the local models, or whatever is best at the chain's end."""
         if not self.pool:
             return None
         result = await agreement.cross_check(
@@ -835,17 +867,30 @@ class _Runner:
         chosen = next((cand for c, cand in self.pool if c.key == key), None)
         if chosen is None:
             return None
-        decision = agreement.decide(result, key or "", rank=self._model_rank(), final=True)
+        decision = agreement.decide(
+            result,
+            key or "",
+            min_agree=self.plan.min_agreement,
+            rank=self._model_rank(),
+            final=final,
+        )
+        stage = "end of chain" if final else "local models"
+        self.emit("verdict", f"{stage}: {decision.reason}", model=chosen.model)
+        if not decision.accept:
+            return None
         chosen.confidence *= decision.confidence
         self.log.add_event(
             EventRecord(
                 task_id=self.task_id,
                 kind="agreement_choice",
                 to_model=chosen.model,
-                detail={"reason": decision.reason, "clusters": result.to_json()["clusters"]},
+                detail={
+                    "stage": stage,
+                    "reason": decision.reason,
+                    "clusters": result.to_json()["clusters"],
+                },
             )
         )
-        self.emit("verdict", f"end of chain: {decision.reason}", model=chosen.model)
         return self._accept(chosen)
 
     def _keep_best(self, candidate: _Candidate) -> None:
@@ -893,7 +938,7 @@ class _Runner:
         )
 
     async def _after_last(self) -> TaskResult:
-        settled = await self._settle_disagreement()
+        settled = await self._settle_agreement(final=True)
         if settled is not None:
             return settled
         best = self.best
@@ -1069,6 +1114,6 @@ def merge_reports(first: ValidationReport, second: ValidationReport) -> Validati
 
 
 def _agreement_status(decision: agreement.AgreementDecision) -> Status:
-    if not decision.applicable:
+    if not decision.applicable or decision.deferred:
         return Status.SKIPPED
     return Status.PASSED if decision.accept else Status.FAILED

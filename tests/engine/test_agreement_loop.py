@@ -45,10 +45,12 @@ def request(ws: Path) -> TaskRequest:
     )
 
 
-def agreement_config(lms: str, claude: str, db: Path) -> object:
+def agreement_config(
+    lms: str, claude: str, db: Path, chain: tuple[str, ...] = ("qwen3-30b", "local-32b", "haiku")
+) -> object:
     matrix = {
         "standard_development": {
-            "chain": ["qwen3-30b", "local-32b", "haiku"],
+            "chain": list(chain),
             "validators": ["syntax", "tests", "agreement"],
             "attempts_per_model": 1,
             "min_agreement": 2,
@@ -80,7 +82,10 @@ async def test_disagreeing_answers_escalate_until_two_models_agree(
     assert "n & 1" in (parity / "parity.py").read_text()
     attempts = log.attempts(result.task_id)
     first_agreement = next(v for v in attempts[0].verdicts if v.validator == "agreement")
-    assert first_agreement.status == "failed"
+    assert first_agreement.status == "skipped"  # deferred: another local model comes next
+    assert attempts[0].outcome == "skipped"
+    second_agreement = next(v for v in attempts[1].verdicts if v.validator == "agreement")
+    assert second_agreement.status == "failed"  # the two local answers disagree
     last_agreement = next(v for v in attempts[-1].verdicts if v.validator == "agreement")
     assert last_agreement.status == "passed"
 
@@ -100,3 +105,24 @@ async def test_end_of_chain_prefers_the_stronger_model_when_two_disagree(
     assert result.final_model == "local-32b"
     assert "n % 2" in (parity / "parity.py").read_text()
     assert "agreement_choice" in [e.kind for e in log.events(result.task_id)]
+
+
+async def test_local_models_that_agree_win_without_a_paid_call(
+    parity: Path, tmp_path: Path, lmstudio_fake: LMStudioFake, anthropic_fake: AnthropicFake
+) -> None:
+    lmstudio_fake.script("qwen2.5-14b-instruct", whole(RIGHT, "parity.py"))
+    lmstudio_fake.script("qwen/qwen3-30b-a3b", whole(RIGHT_TOO, "parity.py"))
+    lmstudio_fake.script("qwen2.5-coder-32b-instruct", whole(OVERFIT, "parity.py"))
+    chain = ("local-14b", "qwen3-30b", "local-32b", "haiku")
+    cfg = agreement_config(lmstudio_fake.url, anthropic_fake.url, tmp_path / "t.db", chain)
+    log = open_log(tmp_path / "t.db", config=cfg)  # type: ignore[arg-type]
+    result = await run_task(
+        request(parity), config=cfg, options=RunOptions(approve_paid=True), log=log
+    )  # type: ignore[arg-type]
+    assert anthropic_fake.requests == []
+    assert result.outcome == Outcome.PASSED
+    assert result.models_tried == ["local-14b", "qwen3-30b", "local-32b"]
+    assert result.final_model == "qwen3-30b"  # the stronger model of the agreeing pair
+    assert "n & 1" in (parity / "parity.py").read_text()
+    choice = [e for e in log.events(result.task_id) if e.kind == "agreement_choice"]
+    assert choice and choice[0].detail["stage"] == "local models"
