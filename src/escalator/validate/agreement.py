@@ -50,6 +50,7 @@ __all__ = [
     "cross_check",
     "decide",
     "find_targets",
+    "not_applicable",
     "run_candidates",
 ]
 
@@ -80,9 +81,10 @@ class Compare(StrEnum):
     """Which inputs take part in the comparison.
 
     ``STRICT``: every input; an exception's type name is an output like any other.
-    ``DEFINED``: only inputs on which at least half the runnable candidates return a value,
-    so inputs outside the function's domain (where correct versions may legitimately raise
-    different errors or time out) do not split correct candidates apart.
+    ``DEFINED``: the tests' own calls, plus the inputs on which at least half the runnable
+    candidates return a value, so inputs outside the function's domain (where correct
+    versions may legitimately raise different errors or time out) do not split correct
+    candidates apart.
     """
 
     STRICT = "strict"
