@@ -18,6 +18,8 @@ from escalator.validate.agreement import (
     choose,
     cross_check,
     decide,
+    decide_best,
+    not_applicable,
 )
 
 pytestmark = pytest.mark.anyio
@@ -348,3 +350,19 @@ def test_seed_inputs_are_always_compared() -> None:
     with_seed = build_report(runs, functions=["f"], calls=CALLS, seeds=[0])
     assert without.compared == 0 and len(without.clusters) == 1
     assert with_seed.compared == 1 and with_seed.support("a") == 1
+
+
+def test_decide_best_picks_the_pool_winner_not_the_newest() -> None:
+    runs = [
+        run("a", "local-14b", "=1", "=2", "=3"),
+        run("b", "qwen3-30b", "=1", "=2", "=3"),
+        run("c", "local-32b", "=0", "=0", "=0"),
+    ]
+    report = build_report(runs, functions=["f"], calls=CALLS)
+    assert not decide(report, "c").accept
+    key, decision = decide_best(report, min_agree=2, rank={"qwen3-30b": 2.0})
+    assert key == "b" and decision.accept and decision.support == 2
+    key, decision = decide_best(report, min_agree=3)
+    assert key in ("a", "b") and not decision.accept
+    none_key, none_decision = decide_best(not_applicable("no candidate changes a Python file"))
+    assert none_key is None and not none_decision.applicable and not none_decision.accept

@@ -49,6 +49,7 @@ __all__ = [
     "choose",
     "cross_check",
     "decide",
+    "decide_best",
     "find_targets",
     "not_applicable",
     "run_candidates",
@@ -767,6 +768,30 @@ def choose(
     ranks = rank or {}
     runs = {r.key: r for r in report.runs}
     return max(best.keys, key=lambda k: (ranks.get(runs[k].model, 0.0), -best.keys.index(k)))
+
+
+def decide_best(
+    report: AgreementReport,
+    *,
+    min_agree: int = 2,
+    trusted: Collection[str] = (),
+    weights: Mapping[str, float] | None = None,
+    rank: Mapping[str, float] | None = None,
+    final: bool = False,
+) -> tuple[str | None, AgreementDecision]:
+    """Decide on the pool's best candidate (``choose``) rather than the newest one.
+
+    For the end of a tier, e.g. after every free local model has answered: accept the best
+    cluster if it holds ``min_agree`` models, before paying for the next model.
+    """
+    key = choose(report, weights=weights, rank=rank)
+    if key is None:
+        reason = report.reason if not report.applicable else "no candidate ran"
+        return None, AgreementDecision(False, reason, 0.0, applicable=report.applicable)
+    decision = decide(
+        report, key, min_agree=min_agree, trusted=trusted, weights=weights, rank=rank, final=final
+    )
+    return key, decision
 
 
 # The child-side runner, written to a temp dir and run as ``python3 -I _harness.py``.
