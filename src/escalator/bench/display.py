@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from escalator.bench.report import BenchSummary, summary_rows
@@ -41,6 +48,7 @@ class BenchProgress:
             transient=False,
         )
         self._task = self._progress.add_task("", total=total)
+        self._scoring: TaskID | None = None
 
     def __enter__(self) -> BenchProgress:
         self._progress.start()
@@ -50,6 +58,9 @@ class BenchProgress:
         self._progress.stop()
 
     def __call__(self, event: BenchEvent) -> None:
+        if event.kind == "scoring":
+            self._score_progress(event)
+            return
         if event.kind == "attempt" and event.model:
             self._active[event.problem_id] = event.model
         elif event.kind == "task_done":
@@ -59,6 +70,13 @@ class BenchProgress:
                 self._progress.console.print(climb_line(event.outcome), highlight=False)
         shown = list(self._active.items())[-3:]
         self._progress.update(self._task, description="  ".join(f"{p}: {m}" for p, m in shown))
+
+    def _score_progress(self, event: BenchEvent) -> None:
+        """After the cascade: hidden-test runs (accepted code and every model's sample 0)."""
+        if self._scoring is None:
+            self._progress.update(self._task, description="")
+            self._scoring = self._progress.add_task("hidden tests", total=event.total)
+        self._progress.update(self._scoring, completed=event.done, description="hidden tests")
 
 
 def _pct(rate: float) -> str:

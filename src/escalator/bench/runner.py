@@ -13,7 +13,7 @@ import asyncio
 import tempfile
 import time
 from collections.abc import Callable
-from concurrent.futures import Future
+from concurrent.futures import Future, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -37,16 +37,19 @@ __all__ = [
 ]
 
 TIER_BY_PRICE_RANK = ("FLASH", "HAIKU", "PRO", "SONNET", "OPUS")
+_Pending = tuple[Future[RunResult], Future[RunResult]] | None
 
 
 @dataclass(frozen=True)
 class BenchEvent:
     """Progress: a task started, a model attempt started, or a task finished."""
 
-    kind: str  # task_start, attempt, task_done
+    kind: str  # task_start, attempt, task_done, scoring
     problem_id: str
     model: str | None = None
     outcome: TaskOutcome | None = None
+    done: int = 0
+    total: int = 0
 
 
 @dataclass
@@ -251,9 +254,12 @@ async def run_bench_async(suite: Suite, options: BenchOptions) -> BenchRun:
                 db_path=options.db_path,
                 base=options.base,
             )
-            records, db, cascade_s = await _run_cascade(suite, chain, cfg, options, scorer)
+            done, db, cascade_s = await _run_cascade(suite, chain, cfg, options, scorer)
             estimated = server.estimated_model_time_s()
             first_prompts = _first_prompt_tokens(server)
+        pending = [f for _, p in done if p is not None for f in p]
+        _wait_for_scores([*sample0.values(), *pending], options)
+        records = [_settle(record, p) for record, p in done]
         sample0_results = {k: f.result().passed for k, f in sample0.items()}
     finally:
         scorer.close()
@@ -286,6 +292,16 @@ def _score_samples(suite: Suite, scorer: Scorer) -> dict[tuple[str, str], Future
     return out
 
 
+def _wait_for_scores(futures: list[Future[RunResult]], options: BenchOptions) -> None:
+    """Block until every queued scoring run is done, reporting progress."""
+    emit = options.on_event or (lambda event: None)
+    total = len(futures)
+    emit(BenchEvent("scoring", "", done=sum(f.done() for f in futures), total=total))
+    remaining = [f for f in futures if not f.done()]
+    for count, _ in enumerate(as_completed(remaining), total - len(remaining) + 1):
+        emit(BenchEvent("scoring", "", done=count, total=total))
+
+
 def _first_prompt_tokens(server: ReplayServer) -> dict[str, int]:
     """Per problem, the prompt tokens of the engine's first request about it."""
     out: dict[str, int] = {}
@@ -297,7 +313,7 @@ def _first_prompt_tokens(server: ReplayServer) -> dict[str, int]:
 
 async def _run_cascade(
     suite: Suite, chain: tuple[str, ...], cfg: Config, options: BenchOptions, scorer: Scorer
-) -> tuple[list[TaskOutcome], str, float]:
+) -> tuple[list[tuple[TaskOutcome, _Pending]], str, float]:
     from escalator.providers import open_fleet
     from escalator.store import open_log
 
@@ -308,16 +324,16 @@ async def _run_cascade(
         async with open_fleet(cfg) as fleet:
             with tempfile.TemporaryDirectory(prefix="escalator-bench-") as tmp:
                 jobs = [
-                    _run_problem(suite, pid, chain, cfg, options, fleet, log, gate, Path(tmp))
+                    _run_problem(
+                        suite, pid, chain, cfg, options, (fleet, log, scorer), gate, Path(tmp)
+                    )
                     for pid in (p.id for p in suite.problems)
                 ]
-                # Scoring of a task's accepted code is queued as soon as its task ends.
-                done = [_queue_scores(r, scorer) for r in await asyncio.gather(*jobs)]
+                done = list(await asyncio.gather(*jobs))
         cascade_s = time.monotonic() - started
-        records = [_settle(record, pending) for record, pending in done]
     finally:
         log.close()
-    return records, str(log.path), cascade_s
+    return done, str(log.path), cascade_s
 
 
 async def _run_problem(
@@ -326,13 +342,14 @@ async def _run_problem(
     chain: tuple[str, ...],
     cfg: Config,
     options: BenchOptions,
-    fleet: Any,
-    log: Any,
+    services: tuple[Any, Any, Scorer],
     gate: asyncio.Semaphore,
     root: Path,
-) -> TaskOutcome:
+) -> tuple[TaskOutcome, _Pending]:
+    """Run one problem through the engine; queue its accepted code for scoring after."""
     from escalator.engine import ProgressEvent, RunOptions, run_task
 
+    fleet, log, scorer = services
     problem = suite.problem(problem_id)
     emit = options.on_event or (lambda event: None)
     models = tuple(m for m in chain if suite.covers(m, problem_id))
@@ -342,7 +359,7 @@ async def _run_problem(
             outcome = TaskOutcome(problem_id, Outcome.SKIPPED.value, None, [], 0, 0.0, 0, 0, None)
             outcome.reason = "no model in the chain has a recorded answer for this problem"
             emit(BenchEvent("task_done", problem_id, outcome=outcome))
-            return outcome
+            return outcome, None
 
         def on_progress(event: ProgressEvent) -> None:
             if event.kind == "attempt_start":
@@ -377,10 +394,8 @@ async def _run_problem(
         reason=result.reason,
     )
     emit(BenchEvent("task_done", problem_id, model=result.final_model, outcome=outcome))
-    return outcome
-
-
-_Pending = tuple[Future[RunResult], Future[RunResult]] | None
+    # Only now, with the engine's decision made, is the accepted code sent to scoring.
+    return _queue_scores(outcome, scorer)
 
 
 def _queue_scores(record: TaskOutcome, scorer: Scorer) -> tuple[TaskOutcome, _Pending]:
