@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
+from escalator.bench import scoring
 from escalator.bench.scoring import (
     RunResult,
     Scorer,
@@ -95,13 +98,17 @@ def test_rerun_rule() -> None:
     assert not needs_rerun(RunResult(False, True, 20.0, None, cpu_s=19.5), 20)  # spinning
 
 
-def test_timed_out_spinner_reports_cpu_and_sleeper_is_rerun(tiny_suite_dir: Path) -> None:
+def test_timed_out_spinner_reports_cpu_and_sleeper_is_rerun(
+    tiny_suite_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     spin = run_program("while True:\n    pass\n", 1.0)
     assert spin.timed_out and spin.cpu_s is not None and spin.cpu_s > 0.1
+    monkeypatch.setattr(scoring, "VISIBLE_TIMEOUT_S", 1.0)
     scorer = Scorer(load_suite(tiny_suite_dir).problems, workers=1)
     try:
-        sleeper = scorer._run_with_rerun("import time\ntime.sleep(30)\n", 1.0)
-        assert sleeper.timed_out
-        assert scorer.reruns == 1  # blocked, not computing: re-run once
+        sleeper = scorer.visible("Tiny/add", "import time\ntime.sleep(30)\n").result(timeout=30)
+        assert sleeper.timed_out and not sleeper.passed
+        assert scorer.reruns == 1  # blocked, not computing: re-run once, off the main pool
+        assert scorer.runs == 1
     finally:
         scorer.close()

@@ -215,6 +215,24 @@ def timeout_for(t_ref: float | None) -> float:
     return min(MAX_TIMEOUT_S, max(MIN_TIMEOUT_S, 3 * t_ref + 5))
 
 
+@dataclass(frozen=True)
+class _FirstRun:
+    """A program's first run, with what a re-run needs."""
+
+    text: str
+    timeout: float
+    result: RunResult
+
+
+def _settle_future(source: Future[RunResult], target: Future[RunResult]) -> None:
+    if source.cancelled():
+        target.cancel()
+    elif source.exception() is not None:
+        target.set_exception(source.exception())
+    else:
+        target.set_result(source.result())
+
+
 class Scorer:
     """Scores programs on hidden tests with a thread pool; one run per distinct program.
 
@@ -229,7 +247,8 @@ class Scorer:
         self._problems = {p.id: p for p in problems}
         self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="score")
         self._lock = threading.Lock()
-        self._serial = threading.Lock()
+        # Re-runs of timed-out programs run one at a time, beside the main pool.
+        self._rerun_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rerun")
         self._hidden: dict[str, Future[RunResult]] = {}
         self._visible: dict[str, Future[RunResult]] = {}
         self._t_ref: dict[str, Future[float | None]] = {}
@@ -239,6 +258,7 @@ class Scorer:
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+        self._rerun_pool.shutdown(wait=True, cancel_futures=True)
 
     def hidden(self, problem_id: str, program: str) -> Future[RunResult]:
         """Score ``program`` (context included) on the problem's hidden tests."""
@@ -255,35 +275,50 @@ class Scorer:
         return self._submit(self._visible, key, lambda: self._run_visible(problem, program))
 
     def _submit(
-        self, table: dict[str, Future[RunResult]], key: str, job: Callable[[], RunResult]
+        self, table: dict[str, Future[RunResult]], key: str, job: Callable[[], _FirstRun]
     ) -> Future[RunResult]:
         with self._lock:
-            if key not in table:
-                table[key] = self._pool.submit(job)
-            return table[key]
+            if key in table:
+                return table[key]
+            outer: Future[RunResult] = Future()
+            table[key] = outer
+        self._pool.submit(job).add_done_callback(lambda first: self._after_first(first, outer))
+        return outer
 
-    def _run_visible(self, problem: Problem, program: str) -> RunResult:
-        if not syntax_ok(program):
-            return RunResult(False, False, 0.0, None)
-        return self._run_with_rerun(visible_program(problem, program), VISIBLE_TIMEOUT_S)
-
-    def _run_hidden(self, problem: Problem, program: str) -> RunResult:
-        if not syntax_ok(program):
-            return RunResult(False, False, 0.0, None)
-        timeout = timeout_for(self._reference_time(problem))
-        return self._run_with_rerun(hidden_program(problem, program), timeout)
-
-    def _run_with_rerun(self, text: str, timeout: float) -> RunResult:
-        self._count("runs")
-        result = run_program(text, timeout)
-        if not result.timed_out:
-            return result
-        if not needs_rerun(result, timeout):
+    def _after_first(self, first: Future[_FirstRun], outer: Future[RunResult]) -> None:
+        """Settle a run, or queue its one re-run (serial, off the main pool) on a timeout."""
+        if first.cancelled():
+            outer.cancel()
+            return
+        error = first.exception()
+        if error is not None:
+            outer.set_exception(error)
+            return
+        done = first.result()
+        if not done.result.timed_out:
+            outer.set_result(done.result)
+        elif not needs_rerun(done.result, done.timeout):
             self._count("reruns_skipped")
-            return result
-        with self._serial:  # the re-run of a timed-out program runs alone
+            outer.set_result(done.result)
+        else:
             self._count("reruns")
-            return run_program(text, timeout)
+            again = self._rerun_pool.submit(run_program, done.text, done.timeout)
+            again.add_done_callback(lambda f: _settle_future(f, outer))
+
+    def _run_visible(self, problem: Problem, program: str) -> _FirstRun:
+        return self._first_run(program, visible_program(problem, program), VISIBLE_TIMEOUT_S)
+
+    def _run_hidden(self, problem: Problem, program: str) -> _FirstRun:
+        if not syntax_ok(program):
+            return _FirstRun("", 0.0, RunResult(False, False, 0.0, None))
+        timeout = timeout_for(self._reference_time(problem))
+        return self._first_run(program, hidden_program(problem, program), timeout)
+
+    def _first_run(self, program: str, text: str, timeout: float) -> _FirstRun:
+        if not syntax_ok(program):
+            return _FirstRun(text, timeout, RunResult(False, False, 0.0, None))
+        self._count("runs")
+        return _FirstRun(text, timeout, run_program(text, timeout))
 
     def _count(self, name: str) -> None:
         with self._lock:
