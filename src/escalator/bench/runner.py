@@ -10,6 +10,7 @@ too, for the baselines (each model alone) and the oracle.
 from __future__ import annotations
 
 import asyncio
+import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -63,7 +64,7 @@ class BenchOptions:
     base: Config | None = None
     fleet: FleetSettings = field(default_factory=FleetSettings)
     attempts_per_model: int = 1
-    score_workers: int = 4
+    score_workers: int = field(default_factory=lambda: max(2, os.cpu_count() or 2))
     pytest: bool = False
     on_event: Callable[[BenchEvent], None] | None = None
 

@@ -117,6 +117,12 @@ def print_summary(summary: BenchSummary) -> None:
     show_default=True,
     help="Sleep this fraction of the simulated model time per call (0: no waiting).",
 )
+@click.option(
+    "--score-workers",
+    type=int,
+    default=None,
+    help="Hidden-test programs run at once (default: the number of CPUs, at least 2).",
+)
 @json_option
 @click.pass_context
 @handle_errors
@@ -130,12 +136,15 @@ def bench_command(
     db_path: Path | None,
     tps: tuple[str, ...],
     sleep_scale: float,
+    score_workers: int | None,
     as_json: bool,
 ) -> None:
     """Run the cascade over a recorded suite and compare it with each model and the oracle."""
     suite = load_suite(suite_dir)
     if sleep_scale < 0:
         raise InputError("--sleep-scale must be >= 0")
+    if score_workers is not None and score_workers < 1:
+        raise InputError("--score-workers must be at least 1")
     options = BenchOptions(
         chain=_parse_chain(chain),
         limit=limit,
@@ -144,6 +153,8 @@ def bench_command(
         base=_base_config(ctx, config_file),
         fleet=FleetSettings(tokens_per_second=_parse_speeds(tps), sleep_scale=sleep_scale),
     )
+    if score_workers is not None:
+        options.score_workers = score_workers
     summary = run_and_summarise(suite, options, progress=sys.stderr.isatty())
     if as_json:
         emit_json(summary.to_json())
