@@ -112,3 +112,9 @@ def test_timed_out_spinner_reports_cpu_and_sleeper_is_rerun(
         assert scorer.runs == 1
     finally:
         scorer.close()
+
+
+def test_passing_run_reports_its_cpu_time() -> None:
+    result = run_program("total = sum(range(3_000_000))\n", 10)
+    assert result.passed
+    assert result.cpu_s is not None and 0 < result.cpu_s <= result.seconds + 0.05

@@ -90,7 +90,7 @@ def _main():
     _limits(timeout)
     with open(prog, encoding="utf-8") as fh:
         src = fh.read()
-    write, exit_now = os.write, os._exit
+    write, exit_now, times = os.write, os._exit, os.times
     out = os.dup(1)
     null = os.open(os.devnull, os.O_WRONLY)
     os.dup2(null, 1)
@@ -103,7 +103,8 @@ def _main():
         exec(code, {"__name__": "__candidate__", "__builtins__": builtins})
     except BaseException:
         exit_now(1)
-    write(out, ("OK:" + nonce + "\n").encode())
+    used = times()
+    write(out, ("OK:" + nonce + "\nCPU:" + repr(used.user + used.system) + "\n").encode())
     exit_now(0)
 
 _main()
@@ -118,7 +119,7 @@ class RunResult:
     timed_out: bool
     seconds: float
     returncode: int | None
-    cpu_s: float | None = None  # CPU time used by a run that timed out, when known
+    cpu_s: float | None = None  # CPU seconds used (passed runs, and runs that timed out)
 
 
 def syntax_ok(program: str) -> bool:
@@ -176,8 +177,19 @@ def run_program(program: str, timeout_s: float, *, python: str | None = None) ->
         finally:
             _kill_group(proc)
         seconds = time.monotonic() - start
-    passed = proc.returncode == 0 and out.decode(errors="replace").strip() == f"OK:{nonce}"
-    return RunResult(passed, False, seconds, proc.returncode)
+    lines = out.decode(errors="replace").split("\n")
+    passed = proc.returncode == 0 and lines[0] == f"OK:{nonce}"
+    return RunResult(passed, False, seconds, proc.returncode, _cpu_line(lines) if passed else None)
+
+
+def _cpu_line(lines: list[str]) -> float | None:
+    """The CPU seconds the boot script reports after the OK line."""
+    if len(lines) > 1 and lines[1].startswith("CPU:"):
+        try:
+            return float(lines[1][4:])
+        except ValueError:
+            return None
+    return None
 
 
 def needs_rerun(result: RunResult, timeout_s: float) -> bool:
@@ -236,7 +248,8 @@ def _settle_future(source: Future[RunResult], target: Future[RunResult]) -> None
 class Scorer:
     """Scores programs on hidden tests with a thread pool; one run per distinct program.
 
-    The per-problem timeout T(p) comes from timing the canonical solution first. Runs
+    The per-problem timeout T(p) comes from timing the canonical solution first (its CPU
+    time, which a loaded machine does not inflate the way it inflates wall time). Runs
     that time out are re-run once, serially, and the second result kept; except runs
     that spent at least 95% of the limit computing (CPU time): they cannot finish within
     it on a quiet machine either (barring the last 5%), and re-running those serially
@@ -342,7 +355,10 @@ class Scorer:
         self._count("runs")
         text = hidden_program(problem, problem.canonical_solution)
         result = run_program(text, MAX_TIMEOUT_S)
-        return result.seconds if result.passed else None
+        if not result.passed:
+            return None
+        # CPU time, not wall time: a busy machine must not stretch every limit.
+        return result.cpu_s if result.cpu_s is not None else result.seconds
 
 
 def _normalise(program: str) -> str:
