@@ -559,7 +559,10 @@ def _parse_models(
             max_output_tokens=s.number("max_output_tokens", 4096, minimum=1, integer=True),
             edit_format=EditFormat(fmt),
             capabilities=frozenset(s.texts("capabilities", [])),
+            quality=s.number("quality", None),
         )
+        if out[key].quality is not None and not 0 <= (out[key].quality or 0) <= 1:
+            s.fail(f"models.{key}.quality", out[key].quality, "must be between 0 and 1")
         s.done()
     return out
 

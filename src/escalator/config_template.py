@@ -34,7 +34,9 @@ SECTION_NOTES = {
 # Models. A model is local or paid by its price (USD per 1M tokens), not by its name.
 # tier: LOCAL_FAST (-2), LOCAL_BALANCED (-1), LOCAL_QUALITY (-1), FLASH (0), PRO (0),
 # HAIKU (1), SONNET (2), OPUS (3). edit_format: whole (safest for local models) or
-# search_replace. context_window: LM Studio's loaded context length wins when reported.""",
+# search_replace. context_window: LM Studio's loaded context length wins when reported.
+# quality (optional, 0-1): your prior that the model's answers are right, e.g. a public
+# benchmark's pass rate; the agreement validator prefers answers of better models.""",
     "matrix": """\
 # The escalation matrix, one table per task type. chain: cheapest first. checkers: the
 # checker candidates (complexity < 5: none; < 8: one of the worker's tier; else the next

@@ -659,8 +659,9 @@ class _Runner:
             return _Step(output=output)
         candidate, report = await self._validate(spec, n, edits.files)
         consensus: agreement.AgreementDecision | None = None
+        accepted = candidate
         if report.passed and "agreement" in self.plan.validators:
-            consensus, report = await self._cross_check(candidate, report)
+            consensus, report, accepted = await self._cross_check(candidate, report)
         deferred = consensus is not None and consensus.deferred
         record = replace(
             record,
@@ -680,7 +681,7 @@ class _Runner:
         )
         self._keep_best(candidate)
         if report.passed:
-            return _Step(output=output, final=self._accept(candidate))
+            return _Step(output=output, final=self._accept(accepted))
         if consensus is not None:  # passed the tests, but other models' answers disagree
             return _Step(output=output, escalate=True)
         self.prior.append(
@@ -771,8 +772,11 @@ class _Runner:
 
     async def _cross_check(
         self, candidate: _Candidate, report: ValidationReport, *, final: bool = False
-    ) -> tuple[agreement.AgreementDecision, ValidationReport]:
-        """Compare this passing candidate's behaviour with the other models' passing ones."""
+    ) -> tuple[agreement.AgreementDecision, ValidationReport, _Candidate]:
+        """Compare this passing candidate's behaviour with the other models' passing ones.
+
+        Returns the decision, the report with the agreement verdict, and the candidate to
+        accept: of the agreeing answers, the strongest model's."""
         key = f"{candidate.model}#{candidate.attempt}"
         if not final:
             py = {k: v for k, v in candidate.files.items() if v is not None}
@@ -823,16 +827,28 @@ class _Runner:
             feedback=report.feedback if passed else decision.reason,
         )
         self.emit("verdict", f"agreement: {decision.reason}", model=candidate.model)
-        return decision, merged
+        return decision, merged, self._strongest_agreeing(result, key, candidate)
+
+    def _strongest_agreeing(
+        self, result: agreement.AgreementReport, key: str, fallback: _Candidate
+    ) -> _Candidate:
+        cluster = result.cluster_of(key)
+        if cluster is None:
+            return fallback
+        rank = self._model_rank()
+        pool = {c.key: cand for c, cand in self.pool}
+        members = [pool[k] for k in cluster.keys if k in pool]
+        return max(members, key=lambda c: rank.get(c.model, 0.0), default=fallback)
 
     def _model_rank(self) -> dict[str, float]:
-        """Stronger models rank higher: by price, then tier, then place in the chain (the
-        matrix lists models cheapest and weakest first)."""
+        """Stronger models rank higher: by configured quality, then price, then tier, then
+        place in the chain (the matrix lists models cheapest and weakest first)."""
         rank = {}
         for position, key in enumerate(self.plan.chain):
             s = self.config.registry.get(key)
             price = s.price_in_per_mtok + s.price_out_per_mtok
-            rank[key] = price * 1000 + s.tier.rank * 10 + position * 0.01
+            quality = s.quality if s.quality is not None else 0.0
+            rank[key] = quality * 1e6 + price * 1000 + s.tier.rank * 10 + position * 0.01
         return rank
 
     def _more_local_after(self, model: str) -> bool:

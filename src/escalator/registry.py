@@ -56,6 +56,7 @@ class ModelSpec:
     max_output_tokens: int = 4096
     edit_format: EditFormat = EditFormat.WHOLE
     capabilities: frozenset[str] = field(default_factory=frozenset)
+    quality: float | None = None  # prior chance its answer is right (public benchmarks)
 
     @property
     def is_local(self) -> bool:

@@ -12,6 +12,7 @@ from click.testing import CliRunner
 from escalator.bench.report import summarise
 from escalator.bench.runner import BenchOptions, run_bench
 from escalator.bench.suite import load_suite
+from escalator.bench.tasks import NAIVE_VALIDATORS
 from escalator.cli.main import cli
 
 
@@ -20,7 +21,12 @@ def test_cascade_escalates_accepts_and_scores(tiny_suite_dir: Path, tmp_path: Pa
     events: list[str] = []
     run = run_bench(
         load_suite(tiny_suite_dir),
-        BenchOptions(concurrency=2, db_path=db, on_event=lambda e: events.append(e.kind)),
+        BenchOptions(
+            concurrency=2,
+            db_path=db,
+            on_event=lambda e: events.append(e.kind),
+            validators=NAIVE_VALIDATORS,
+        ),
     )
     summary = summarise(run)
     records = {r.id: r for r in run.records}
@@ -59,6 +65,21 @@ def test_cascade_escalates_accepts_and_scores(tiny_suite_dir: Path, tmp_path: Pa
         assert conn.execute("select count(*) from tasks").fetchone()[0] == 3
         attempts = conn.execute("select count(*) from attempts").fetchone()[0]
     assert attempts == sum(r.attempts for r in run.records) == 5
+
+
+def test_agreement_gate_does_not_accept_a_lone_answer_while_others_can_check_it(
+    tiny_suite_dir: Path, tmp_path: Path
+) -> None:
+    run = run_bench(
+        load_suite(tiny_suite_dir), BenchOptions(concurrency=2, db_path=tmp_path / "a.db")
+    )
+    records = {r.id: r for r in run.records}
+    add = records["Tiny/add"]  # free-weak alone passes: the paid model is asked and agrees
+    assert add.models_tried == ["free-weak", "free-multi", "paid-strong"]
+    assert add.final_model == "paid-strong" and add.hidden_pass and add.cost_usd > 0
+    clamp = records["Tiny/clamp"]  # the naive cascade's false accept: the paid model disagrees
+    assert clamp.models_tried == ["free-weak", "paid-strong"]  # free-multi has no answer
+    assert clamp.final_model == "paid-strong" and clamp.hidden_pass
 
 
 def test_more_attempts_use_the_next_sample(tiny_suite_dir: Path, tmp_path: Path) -> None:

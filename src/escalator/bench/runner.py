@@ -66,6 +66,7 @@ class BenchOptions:
     attempts_per_model: int = 1
     score_workers: int = field(default_factory=lambda: max(2, os.cpu_count() or 2))
     pytest: bool = False
+    validators: tuple[str, ...] = BENCH_VALIDATORS
     on_event: Callable[[BenchEvent], None] | None = None
 
 
@@ -175,6 +176,7 @@ def bench_config(
     attempts_per_model: int = 1,
     db_path: Path | None = None,
     base: Config | None = None,
+    validators: tuple[str, ...] = BENCH_VALIDATORS,
 ) -> Config:
     """A config whose only provider is the replay fleet and whose chain is ``chain``."""
     ranks = _paid_ranks(suite)
@@ -188,6 +190,7 @@ def bench_config(
             "context_window": 131072,
             "max_output_tokens": 4096,
             "edit_format": "whole",
+            **({"quality": m.visible_pass_rate} if m.visible_pass_rate is not None else {}),
         }
         for m in suite.models
     }
@@ -195,7 +198,8 @@ def bench_config(
         "chain": list(chain),
         "checkers": [],
         "attempts_per_model": attempts_per_model,
-        "validators": list(BENCH_VALIDATORS),
+        "validators": list(validators),
+        "min_agreement": 2,
         "after_last": "skip",
     }
     data: dict[str, Any] = {
@@ -254,6 +258,7 @@ async def run_bench_async(suite: Suite, options: BenchOptions) -> BenchRun:
                 attempts_per_model=options.attempts_per_model,
                 db_path=options.db_path,
                 base=options.base,
+                validators=options.validators,
             )
             done, db, cascade_s = await _run_cascade(suite, chain, cfg, options, scorer)
             estimated = server.estimated_model_time_s()
@@ -368,7 +373,7 @@ async def _run_problem(
 
         workspace = build_workspace(problem, root)
         result = await run_task(
-            task_request(problem, workspace, pytest=options.pytest),
+            task_request(problem, workspace, pytest=options.pytest, validators=options.validators),
             config=cfg,
             options=RunOptions(
                 approve_paid=True,

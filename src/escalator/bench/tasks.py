@@ -26,7 +26,8 @@ __all__ = [
 ]
 
 TEST_FILE = "test_solution.py"
-BENCH_VALIDATORS = ("syntax", "tests")
+BENCH_VALIDATORS = ("syntax", "tests", "agreement")
+NAIVE_VALIDATORS = ("syntax", "tests")
 BENCH_COMPLEXITY = 4
 
 
@@ -98,7 +99,13 @@ def test_command(*, pytest: bool = False) -> str:
     return f"{python} -m pytest {TEST_FILE}" if pytest else f"{python} {TEST_FILE}"
 
 
-def task_request(problem: Problem, workspace: Path, *, pytest: bool = False) -> TaskRequest:
+def task_request(
+    problem: Problem,
+    workspace: Path,
+    *,
+    pytest: bool = False,
+    validators: tuple[str, ...] = BENCH_VALIDATORS,
+) -> TaskRequest:
     """The engine's task for one problem: edit solution.py, validate on visible tests."""
     return TaskRequest(
         description=task_description(problem),
@@ -107,6 +114,6 @@ def task_request(problem: Problem, workspace: Path, *, pytest: bool = False) -> 
         test_command=test_command(pytest=pytest),
         task_type=TaskType.STANDARD_DEVELOPMENT,
         complexity=BENCH_COMPLEXITY,
-        validators=BENCH_VALIDATORS,
+        validators=validators,
         extra={"bench_problem": problem.id},
     )

@@ -21,6 +21,7 @@ from escalator.bench.replay import ReplayBook
 from escalator.bench.report import BenchSummary, summarise
 from escalator.bench.runner import BenchOptions, run_bench
 from escalator.bench.suite import Suite, load_suite
+from escalator.bench.tasks import BENCH_VALIDATORS, NAIVE_VALIDATORS
 from escalator.cli.common import emit_json, get_config, handle_errors, json_option
 from escalator.config import Config, load_config
 from escalator.errors import InputError
@@ -103,6 +104,14 @@ def print_summary(summary: BenchSummary) -> None:
 @click.option("--limit", type=int, default=None, help="Only the first N problems.")
 @click.option("--concurrency", type=int, default=4, show_default=True, help="Tasks at once.")
 @click.option(
+    "--gate",
+    type=click.Choice(["agreement", "tests"]),
+    default="agreement",
+    show_default=True,
+    help="agreement: visible tests plus agreement between models; tests: visible tests only "
+    "(the naive cascade).",
+)
+@click.option(
     "--db",
     "db_path",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -133,6 +142,7 @@ def bench_command(
     config_file: str | None,
     limit: int | None,
     concurrency: int,
+    gate: str,
     db_path: Path | None,
     tps: tuple[str, ...],
     sleep_scale: float,
@@ -152,6 +162,7 @@ def bench_command(
         db_path=db_path,
         base=_base_config(ctx, config_file),
         fleet=FleetSettings(tokens_per_second=_parse_speeds(tps), sleep_scale=sleep_scale),
+        validators=BENCH_VALIDATORS if gate == "agreement" else NAIVE_VALIDATORS,
     )
     if score_workers is not None:
         options.score_workers = score_workers
