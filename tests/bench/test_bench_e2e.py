@@ -166,3 +166,11 @@ def test_bench_config_replay_provider_prices_and_limits(tiny_suite_dir: Path) ->
     assert cfg.models["paid-strong"].price_out_per_mtok == 15.0
     assert all(row.chain == chain and row.after_last == "skip" for row in cfg.matrix.values())
     assert cfg.validation.timeout_s == 10
+
+
+def test_unknown_trusted_model_is_a_clear_error(tiny_suite_dir: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["bench", "--suite", str(tiny_suite_dir), "--trust", "gpt-9", "--json"]
+    )
+    assert result.exit_code == 2
+    assert "trusted" in result.output and "gpt-9" in result.output

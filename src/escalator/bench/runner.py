@@ -67,6 +67,7 @@ class BenchOptions:
     score_workers: int = field(default_factory=lambda: max(2, os.cpu_count() or 2))
     pytest: bool = False
     validators: tuple[str, ...] = BENCH_VALIDATORS
+    trusted: tuple[str, ...] = ()
     on_event: Callable[[BenchEvent], None] | None = None
 
 
@@ -177,6 +178,7 @@ def bench_config(
     db_path: Path | None = None,
     base: Config | None = None,
     validators: tuple[str, ...] = BENCH_VALIDATORS,
+    trusted: tuple[str, ...] = (),
 ) -> Config:
     """A config whose only provider is the replay fleet and whose chain is ``chain``."""
     ranks = _paid_ranks(suite)
@@ -200,6 +202,7 @@ def bench_config(
         "attempts_per_model": attempts_per_model,
         "validators": list(validators),
         "min_agreement": 2,
+        "trusted": list(trusted),
         "after_last": "skip",
     }
     data: dict[str, Any] = {
@@ -259,6 +262,7 @@ async def run_bench_async(suite: Suite, options: BenchOptions) -> BenchRun:
                 db_path=options.db_path,
                 base=options.base,
                 validators=options.validators,
+                trusted=options.trusted,
             )
             done, db, cascade_s = await _run_cascade(suite, chain, cfg, options, scorer)
             estimated = server.estimated_model_time_s()

@@ -112,6 +112,11 @@ def print_summary(summary: BenchSummary) -> None:
     "(the naive cascade).",
 )
 @click.option(
+    "--trust",
+    default=None,
+    help="Models whose passing answer is accepted alone unless other models contradict it: a,b.",
+)
+@click.option(
     "--db",
     "db_path",
     type=click.Path(dir_okay=False, path_type=Path),
@@ -143,6 +148,7 @@ def bench_command(
     limit: int | None,
     concurrency: int,
     gate: str,
+    trust: str | None,
     db_path: Path | None,
     tps: tuple[str, ...],
     sleep_scale: float,
@@ -163,6 +169,7 @@ def bench_command(
         base=_base_config(ctx, config_file),
         fleet=FleetSettings(tokens_per_second=_parse_speeds(tps), sleep_scale=sleep_scale),
         validators=BENCH_VALIDATORS if gate == "agreement" else NAIVE_VALIDATORS,
+        trusted=_parse_chain(trust) or (),
     )
     if score_workers is not None:
         options.score_workers = score_workers
