@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from escalator.bench.report import summarise
-from escalator.bench.runner import BenchOptions, run_bench
+from escalator.bench.runner import BenchOptions, pareto_chain, run_bench
 from escalator.bench.suite import load_suite
 from escalator.bench.tasks import NAIVE_VALIDATORS
 from escalator.cli.main import cli
@@ -174,3 +174,22 @@ def test_unknown_trusted_model_is_a_clear_error(tiny_suite_dir: Path) -> None:
     )
     assert result.exit_code == 2
     assert "trusted" in result.output and "gpt-9" in result.output
+
+
+def test_pareto_chain_drops_paid_models_beaten_on_price_and_pass_rate(
+    tiny_suite_dir: Path,
+) -> None:
+    suite = load_suite(tiny_suite_dir)
+    chain = pareto_chain(suite)
+    assert chain[-1] == "paid-strong"
+    assert set(chain) >= {m.slug for m in suite.models if m.is_local}
+
+
+def test_pareto_chain_on_the_shared_suite() -> None:
+    shared = Path(__file__).resolve().parents[2].parent / "shared" / "bench" / "humaneval"
+    if not (shared / "models.json").is_file():
+        pytest.skip("shared/bench/humaneval is not checked out here")
+    suite = load_suite(shared)
+    paid = [slug for slug in pareto_chain(suite) if not suite.model(slug).is_local]
+    # gpt-3.5-0301, claude-*, gpt-4-1106 and gpt-4-0314 cost as much or more and pass fewer
+    assert paid == ["gpt-3.5-turbo-0613", "gpt-4-reflexion"]

@@ -136,6 +136,25 @@ def default_chain(suite: Suite) -> tuple[str, ...]:
     return tuple(m.slug for m in suite.models_by_price())
 
 
+def pareto_chain(suite: Suite) -> tuple[str, ...]:
+    """Every free model, then the paid models that no other paid model beats on both price
+    and public (visible-test) pass rate, cheapest first: a dominated model only costs."""
+    ordered = suite.models_by_price()
+    paid = [m for m in ordered if not m.is_local]
+
+    def dominated(m: Any) -> bool:
+        rate = m.visible_pass_rate or 0.0
+        return any(
+            o is not m
+            and o.price_key <= m.price_key
+            and (o.visible_pass_rate or 0.0) >= rate
+            and (o.price_key < m.price_key or (o.visible_pass_rate or 0.0) > rate)
+            for o in paid
+        )
+
+    return tuple(m.slug for m in ordered if m.is_local or not dominated(m))
+
+
 def _check_chain(suite: Suite, chain: tuple[str, ...]) -> tuple[str, ...]:
     if not chain:
         raise InputError("--chain is empty; name at least one of the suite's models")

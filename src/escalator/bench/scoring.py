@@ -250,7 +250,7 @@ class Scorer:
 
     The per-problem timeout T(p) comes from timing the canonical solution first (its CPU
     time, which a loaded machine does not inflate the way it inflates wall time). Runs
-    that time out are re-run once, serially, and the second result kept; except runs
+    that time out are re-run once, one per CPU core, and the second result kept; except runs
     that spent at least 95% of the limit computing (CPU time): they cannot finish within
     it on a quiet machine either (barring the last 5%), and re-running those serially
     would dominate the wall time.
@@ -261,7 +261,11 @@ class Scorer:
         self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="score")
         self._lock = threading.Lock()
         # Re-runs of timed-out programs run one at a time, beside the main pool.
-        self._rerun_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="rerun")
+        # one re-run per core: each gets a whole core, as a serial re-run on a quiet
+        # machine would, without making the re-runs dominate the wall time
+        self._rerun_pool = ThreadPoolExecutor(
+            max_workers=max(1, os.cpu_count() or 1), thread_name_prefix="rerun"
+        )
         self._hidden: dict[str, Future[RunResult]] = {}
         self._visible: dict[str, Future[RunResult]] = {}
         self._t_ref: dict[str, Future[float | None]] = {}

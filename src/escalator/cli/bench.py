@@ -19,7 +19,7 @@ from escalator.bench.display import BenchProgress, summary_table
 from escalator.bench.fleet import FleetSettings, ReplayServer
 from escalator.bench.replay import ReplayBook
 from escalator.bench.report import BenchSummary, summarise
-from escalator.bench.runner import BenchOptions, run_bench
+from escalator.bench.runner import BenchOptions, pareto_chain, run_bench
 from escalator.bench.suite import Suite, load_suite
 from escalator.bench.tasks import BENCH_VALIDATORS, NAIVE_VALIDATORS
 from escalator.cli.common import emit_json, get_config, handle_errors, json_option
@@ -97,7 +97,12 @@ def print_summary(summary: BenchSummary) -> None:
     type=click.Path(path_type=Path),
     help="Suite folder (problems.jsonl, models.json, generations/).",
 )
-@click.option("--chain", default=None, help="Models to escalate through, cheapest first: a,b,c.")
+@click.option(
+    "--chain",
+    default=None,
+    help="Models to escalate through, cheapest first: a,b,c; or 'pareto': the free models, "
+    "then the paid ones not beaten on both price and public pass rate.",
+)
 @click.option(
     "--config", "config_file", default=None, help="Config file for validation and the log path."
 )
@@ -162,7 +167,7 @@ def bench_command(
     if score_workers is not None and score_workers < 1:
         raise InputError("--score-workers must be at least 1")
     options = BenchOptions(
-        chain=_parse_chain(chain),
+        chain=pareto_chain(suite) if chain == "pareto" else _parse_chain(chain),
         limit=limit,
         concurrency=concurrency,
         db_path=db_path,
