@@ -647,16 +647,20 @@ class _Runner:
         try:
             edits = parse_edits(response.text, edit_format=spec.edit_format, files=files)
         except EditParseError as exc:
-            self.log.add_attempt(replace(record, error_kind="edit_parse", feedback=str(exc)), [])
-            self.prior.append(
-                PriorAttempt(
-                    model=spec.key, attempt=n, diff="", feedback=str(exc), error="edit_parse"
-                )
+            return self._rejected_edit(spec, record, output, "edit_parse", str(exc))
+        touched = sorted(  # existing tests the user did not hand over: new tests are fine
+            p
+            for p in edits.files
+            if _is_test_file(p)
+            and p not in self.request.files
+            and (self.request.workspace / p).exists()
+        )
+        if touched:
+            feedback = (
+                f"Do not change the tests you are judged by ({', '.join(touched)}); "
+                "change the code under test instead, and answer again without those files."
             )
-            self.emit(
-                "attempt_done", f"{spec.key}: answer could not be parsed", model=spec.key, attempt=n
-            )
-            return _Step(output=output)
+            return self._rejected_edit(spec, record, output, "edited_tests", feedback)
         candidate, report = await self._validate(spec, n, edits.files)
         consensus: agreement.AgreementDecision | None = None
         accepted = candidate
@@ -686,6 +690,20 @@ class _Runner:
             return _Step(output=output, escalate=True)
         self.prior.append(
             PriorAttempt(model=spec.key, attempt=n, diff=candidate.diff, feedback=report.feedback)
+        )
+        return _Step(output=output)
+
+    def _rejected_edit(
+        self, spec: ModelSpec, record: AttemptRecord, output: str, kind: str, feedback: str
+    ) -> _Step:
+        """An answer that cannot be applied: a failed attempt whose feedback says why."""
+        self.log.add_attempt(replace(record, error_kind=kind, feedback=feedback), [])
+        prior = PriorAttempt(
+            model=spec.key, attempt=record.n, diff="", feedback=feedback, error=kind
+        )
+        self.prior.append(prior)
+        self.emit(
+            "attempt_done", f"{spec.key}: {kind}: {feedback}", model=spec.key, attempt=record.n
         )
         return _Step(output=output)
 
@@ -1047,6 +1065,18 @@ def _verdict_record(verdict: Verdict) -> VerdictRecord:
         duration_ms=verdict.duration_ms,
         findings=[f.to_json() for f in verdict.findings],
         feedback=verdict.feedback,
+    )
+
+
+def _is_test_file(rel: str) -> bool:
+    """Test files by the usual conventions (pytest, Go, JS): the tests a change is judged by."""
+    parts = rel.replace("\\", "/").split("/")
+    name = parts[-1]
+    return (
+        any(p in ("tests", "test", "__tests__") for p in parts[:-1])
+        or name.startswith("test_")
+        or name.endswith(("_test.py", "_test.go", ".test.js", ".test.ts", ".spec.js", ".spec.ts"))
+        or name == "conftest.py"
     )
 
 

@@ -219,3 +219,19 @@ async def test_unparseable_answers_fail_with_feedback_about_the_format(
     assert first.error_kind == "edit_parse" and first.feedback
     retry_prompt = lmstudio_fake.requests_for(QWEN3)[1].prompt_text()
     assert first.feedback.splitlines()[0][:40] in retry_prompt
+
+
+async def test_an_answer_that_edits_the_tests_it_is_judged_by_is_rejected(
+    workspace: Path, tmp_path: Path, lmstudio_fake: LMStudioFake
+) -> None:
+    cheat = whole(BUGGY) + "\n" + whole("def test_add():\n    pass\n", "test_calc.py")
+    lmstudio_fake.script(QWEN3, cheat, whole(FIXED))
+    cfg = config_for(lmstudio_url=lmstudio_fake.url)
+    log = make_log(tmp_path, cfg)
+    # no --files: the engine shows the model the whole workspace, tests included
+    result = await run(cfg, log, request(workspace, files=()))
+    assert result.outcome == Outcome.PASSED
+    first = log.attempts(result.task_id)[0]
+    assert first.error_kind == "edited_tests" and "test_calc.py" in (first.feedback or "")
+    assert "def test_add_negative" in (workspace / "test_calc.py").read_text()
+    assert (workspace / "calc.py").read_text() == FIXED
