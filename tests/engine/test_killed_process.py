@@ -23,22 +23,11 @@ def test_kill_mid_task(workspace: Path, tmp_path: Path, lmstudio_fake: LMStudioF
     lmstudio_fake.script(QWEN3, Reply(whole(FIXED), delay_s=30))
     cfg = write_config(tmp_path, lmstudio_fake.url)
     env = {**os.environ, "ESCALATOR_CONFIG": str(cfg)}
+    argv = [sys.executable, "-m", "escalator.cli.main", "run", "Fix add()", "--workspace"]
+    argv += [str(workspace), "--files", "calc.py", "--type", "standard_development"]
+    argv += ["--no-paid", "--json"]
     proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "escalator.cli.main",
-            "run",
-            "Fix add()",
-            "--workspace",
-            str(workspace),
-            "--files",
-            "calc.py",
-            "--type",
-            "standard_development",
-            "--no-paid",
-            "--json",
-        ],
+        argv,
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -61,21 +50,7 @@ def test_kill_mid_task(workspace: Path, tmp_path: Path, lmstudio_fake: LMStudioF
     # the next run marks the orphan failed, with the reason in the audit log
     lmstudio_fake.script(QWEN3, whole(FIXED))
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "escalator.cli.main",
-            "run",
-            "Fix add()",
-            "--workspace",
-            str(workspace),
-            "--files",
-            "calc.py",
-            "--type",
-            "standard_development",
-            "--no-paid",
-            "--json",
-        ],
+        argv,
         env=env,
         capture_output=True,
         text=True,
