@@ -1,20 +1,31 @@
 # The two commands of the README:
-#   make demo   set everything up, then run the main job (the demo on the bundled replay fleet)
-#   make test   set everything up, then run lint, type checks and the whole test suite
+#   make demo   install what running needs, then run the main job (the demo on the replay fleet)
+#   make test   install the test tools too, then run lint, type checks and the whole test suite
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+PYTHON := $(BIN)/python
+RUN_STAMP := $(VENV)/.run-stamp
 STAMP := $(VENV)/.installed-stamp
 TOOLS := .tools
 
 .PHONY: demo test setup tools lint typecheck pytest bench clean
 
-$(STAMP): pyproject.toml
+# Two installs: what running needs (the demo, `escalator` itself) and, on top, what the
+# tests need (pytest, mypy, ruff, and llama-cpp-python, which builds llama.cpp from source).
+$(PYTHON):
 	@$(PY) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "escalator needs Python 3.11 or newer: set PY=python3.11")'
-	test -x $(BIN)/python || $(PY) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade "pip>=24"
-	@echo "installing escalator and its pinned dependencies (the first install builds llama.cpp: about 15 minutes on 2 cores)"
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(PY) -m venv $(VENV)
+
+$(RUN_STAMP): pyproject.toml | $(PYTHON)
+	@echo "installing escalator and its pinned runtime dependencies (wheels only, no compiler needed)"
+	$(PYTHON) -m pip install -q --disable-pip-version-check -e .
+	touch $(RUN_STAMP)
+
+$(STAMP): pyproject.toml $(RUN_STAMP)
+	$(PYTHON) -m pip install -q --disable-pip-version-check --upgrade "pip>=24"
+	@echo "installing the test tools (the first install builds llama.cpp: about 15 minutes on 2 cores)"
+	$(PYTHON) -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -30,7 +41,7 @@ tools:
 		npm install -s --no-audit --no-fund --prefix $(TOOLS) typescript@5.9.3 >/dev/null 2>&1 \
 		|| echo "note: could not install TypeScript; tsc tests will be skipped"; fi
 
-demo: $(STAMP)
+demo: $(RUN_STAMP)
 	$(BIN)/escalator demo
 
 lint: $(STAMP)
