@@ -28,6 +28,7 @@ __all__ = [
     "BudgetConfig",
     "ChainConfig",
     "Config",
+    "ConfigLocation",
     "CostGuardConfig",
     "McpConfig",
     "ProviderConfig",
@@ -35,7 +36,9 @@ __all__ = [
     "default_config",
     "find_config_file",
     "load_config",
+    "locate_config",
     "parse_config",
+    "user_config_path",
 ]
 
 PROVIDER_KINDS = ("lmstudio", "ollama", "llamacpp", "vllm", "openai", "anthropic", "gemini")
@@ -322,8 +325,26 @@ def default_config() -> Config:
 # --------------------------------------------------------------------------- lookup
 
 
-def find_config_file(explicit: str | os.PathLike[str] | None = None) -> Path | None:
-    """The config file to use, by the documented lookup order, or None for defaults."""
+@dataclass(frozen=True)
+class ConfigLocation:
+    """Which config file is in effect and which step of the lookup order chose it.
+
+    ``path`` is None when no file is found: the built-in defaults are in effect.
+    ``searched`` lists the places looked at, in order.
+    """
+
+    path: Path | None
+    via: str
+    searched: tuple[str, ...]
+
+
+def user_config_path() -> Path:
+    """The per-user config file (``~/.config/escalator/config.toml`` on Linux)."""
+    return Path(platformdirs.user_config_dir("escalator", appauthor=False)) / "config.toml"
+
+
+def locate_config(explicit: str | os.PathLike[str] | None = None) -> ConfigLocation:
+    """The config file to use, by the documented lookup order, with the step that chose it."""
     if explicit:
         path = Path(explicit).expanduser()
         if not path.is_file():
@@ -332,7 +353,7 @@ def find_config_file(explicit: str | os.PathLike[str] | None = None) -> Path | N
                 f"file {str(path)!r} does not exist; "
                 f"run 'escalator init --path {path}' to create it",
             )
-        return path
+        return ConfigLocation(path, "--config", (f"--config {path}",))
     env = os.environ.get("ESCALATOR_CONFIG")
     if env:
         path = Path(env).expanduser()
@@ -341,12 +362,20 @@ def find_config_file(explicit: str | os.PathLike[str] | None = None) -> Path | N
                 "ESCALATOR_CONFIG",
                 f"points at {str(path)!r}, which does not exist; unset it or create the file",
             )
-        return path
+        return ConfigLocation(path, "$ESCALATOR_CONFIG", (f"$ESCALATOR_CONFIG={path}",))
     local = Path.cwd() / "escalator.toml"
+    user = user_config_path()
+    searched = ("--config (not given)", "$ESCALATOR_CONFIG (not set)", str(local), str(user))
     if local.is_file():
-        return local
-    user = Path(platformdirs.user_config_dir("escalator", appauthor=False)) / "config.toml"
-    return user if user.is_file() else None
+        return ConfigLocation(local, "./escalator.toml", searched)
+    if user.is_file():
+        return ConfigLocation(user, "user config dir", searched)
+    return ConfigLocation(None, "built-in defaults", searched)
+
+
+def find_config_file(explicit: str | os.PathLike[str] | None = None) -> Path | None:
+    """The config file to use, by the documented lookup order, or None for defaults."""
+    return locate_config(explicit).path
 
 
 def load_config(explicit: str | os.PathLike[str] | None = None) -> Config:

@@ -7,7 +7,7 @@ from typing import Any
 
 from escalator.config import DEFAULTS
 
-__all__ = ["render_default_toml"]
+__all__ = ["render_default_toml", "render_values"]
 
 HEADER = """\
 # Escalator configuration. Every value below is a built-in default: delete what you do
@@ -89,7 +89,7 @@ def _value(value: Any) -> str:
 
 
 def _table(name: str, table: dict[str, Any], out: list[str]) -> None:
-    scalars = {k: v for k, v in table.items() if not isinstance(v, dict)}
+    scalars = {k: v for k, v in table.items() if not isinstance(v, dict) and v is not None}
     nested = {k: v for k, v in table.items() if isinstance(v, dict)}
     out.append(f"[{name}]")
     out.extend(f"{k} = {_value(v)}" for k, v in scalars.items())
@@ -110,4 +110,16 @@ def render_default_toml() -> str:
         else:
             _table(section, value, out)
     out.append(TRAILER)
+    return "\n".join(out)
+
+
+def render_values(values: dict[str, Any]) -> str:
+    """Config tables (``escalator config show``) as TOML; unset (None) values left out."""
+    out: list[str] = []
+    for section, value in values.items():
+        if section in ("providers", "models", "matrix"):
+            for key, table in value.items():
+                _table(f"{section}.{key}", table, out)
+        else:
+            _table(section, value, out)
     return "\n".join(out)

@@ -9,6 +9,7 @@ import click
 # command name -> module under escalator.cli that defines a click command named `command`
 COMMANDS: dict[str, str] = {
     "init": "init_cmd",
+    "config": "config_cmd",
     "models": "models",
     "ask": "ask",
     "classify": "classify",
