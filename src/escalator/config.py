@@ -13,6 +13,7 @@ import os
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +137,43 @@ class ValidationConfig:
     benchmark_field: str | None = None
 
 
+class PolicyMode(StrEnum):
+    """``static``: the configured matrix as written; ``learned``: the task log decides."""
+
+    STATIC = "static"
+    LEARNED = "learned"
+
+
+@dataclass(frozen=True)
+class PolicyConfig:
+    """How the next model is chosen (``[policy]``; see ``escalator.learn``).
+
+    ``mode``: ``learned`` (default; the configured matrix until ``min_tasks`` tasks of a
+    type are logged) or ``static``. ``value_usd``: what a verified result is worth (a
+    model whose expected cost per verified result exceeds it is skipped);
+    ``usd_per_second``: the price of a second of waiting (latency, model swaps);
+    ``trust_precision``: the corroborated precision at which a model's lone,
+    uncontradicted answer is accepted (after ``trust_min_answers`` answers);
+    ``explore_max_usd``: the most an exploratory choice may add to a task's expected
+    cost; ``brief_tokens``: the cap, in tokens, of the brief about earlier attempts that
+    an escalated model gets.
+    """
+
+    mode: PolicyMode = PolicyMode.LEARNED
+    min_tasks: int = 5
+    prior_strength: float = 2.0
+    context_strength: float = 4.0
+    value_usd: float = 1.0
+    usd_per_second: float = 0.0
+    trust_precision: float = 0.9
+    trust_min_answers: int = 5
+    min_turns_to_dominate: int = 5
+    explore: bool = True
+    explore_max_usd: float = 0.002
+    seed: int = 0
+    brief_tokens: int = 400
+
+
 @dataclass(frozen=True)
 class McpConfig:
     workspace_roots: tuple[str, ...] = ()
@@ -156,6 +194,7 @@ class Config:
     mcp: McpConfig
     db_path: Path
     source: str = "built-in defaults"
+    policy: PolicyConfig = field(default_factory=PolicyConfig)
 
     @property
     def models(self) -> dict[str, ModelSpec]:
@@ -314,6 +353,7 @@ DEFAULTS: dict[str, Any] = {
     "validation": {},
     "mcp": {},
     "store": {},
+    "policy": {},
 }
 
 
@@ -494,13 +534,14 @@ def parse_config(data: Mapping[str, Any], *, source: str = "(dict)") -> Config:
     budgets = _parse_budgets(top.table_of("budgets"), source)
     validation = _parse_validation(top.table_of("validation"), models, source)
     mcp = _parse_mcp(top.table_of("mcp"), source)
+    policy = _parse_policy(top.table_of("policy"), source)
     store = _Section("store", top.table_of("store"), source)
     default_db = Path(platformdirs.user_data_dir("escalator", appauthor=False)) / "tasks.db"
     db = store.text("db_path", None)
     store.done()
     unknown = sorted(set(merged) - top.used)
     if unknown:
-        allowed = "providers, models, matrix, cost_guard, budgets, validation, mcp, store"
+        allowed = "providers, models, matrix, cost_guard, budgets, validation, mcp, store, policy"
         raise ConfigError(unknown[0], f"is not a known section (allowed: {allowed})", source=source)
     return Config(
         providers=providers,
@@ -512,6 +553,7 @@ def parse_config(data: Mapping[str, Any], *, source: str = "(dict)") -> Config:
         mcp=mcp,
         db_path=Path(db).expanduser() if db else default_db,
         source=source,
+        policy=policy,
     )
 
 
@@ -718,5 +760,31 @@ def _parse_mcp(table: Mapping[str, Any], source: str) -> McpConfig:
         token_env=s.text("token_env", "ESCALATOR_MCP_TOKEN"),
         require_token=s.flag("require_token", False),
     )
+    s.done()
+    return cfg
+
+
+def _parse_policy(table: Mapping[str, Any], source: str) -> PolicyConfig:
+    s = _Section("policy", table, source)
+    d = PolicyConfig()
+    cfg = PolicyConfig(
+        mode=PolicyMode(s.text("mode", d.mode.value, choices=tuple(m.value for m in PolicyMode))),
+        min_tasks=s.number("min_tasks", d.min_tasks, integer=True),
+        prior_strength=s.number("prior_strength", d.prior_strength, minimum=0.01),
+        context_strength=s.number("context_strength", d.context_strength, minimum=0.01),
+        value_usd=s.number("value_usd", d.value_usd),
+        usd_per_second=s.number("usd_per_second", d.usd_per_second),
+        trust_precision=s.number("trust_precision", d.trust_precision),
+        trust_min_answers=s.number("trust_min_answers", d.trust_min_answers, integer=True),
+        min_turns_to_dominate=s.number(
+            "min_turns_to_dominate", d.min_turns_to_dominate, minimum=1, integer=True
+        ),
+        explore=s.flag("explore", d.explore),
+        explore_max_usd=s.number("explore_max_usd", d.explore_max_usd),
+        seed=s.number("seed", d.seed, integer=True),
+        brief_tokens=s.number("brief_tokens", d.brief_tokens, minimum=50, integer=True),
+    )
+    if cfg.trust_precision > 1:
+        s.fail("policy.trust_precision", cfg.trust_precision, "must be between 0 and 1")
     s.done()
     return cfg

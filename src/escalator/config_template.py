@@ -75,6 +75,17 @@ TRAILER = """\
 #
 # [store]
 # db_path = "~/.local/share/escalator/tasks.db"
+#
+# [policy]                  # how the next model is chosen (see `escalator tune`)
+# mode = "learned"          # learned: from the task log once min_tasks of a type; static
+# min_tasks = 5             # below this many logged tasks of a type: the matrix as written
+# value_usd = 1.0           # a verified result's worth: dearer-per-success models are skipped
+# usd_per_second = 0.0      # the price of a second of waiting (latency, model swaps)
+# trust_precision = 0.9     # accept a lone uncontradicted answer above this precision
+# trust_min_answers = 5
+# explore = true            # Thompson sampling, so a skipped model can prove itself again
+# explore_max_usd = 0.002   # the most one exploratory choice may add to a task's cost
+# brief_tokens = 400        # cap of the brief about earlier attempts an escalated model gets
 """
 
 

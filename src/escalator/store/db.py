@@ -13,7 +13,7 @@ import os
 import socket
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta
@@ -308,8 +308,9 @@ class TaskLog:
             cur = db.execute(
                 "INSERT INTO attempts (task_id, n, model, provider, attempt_in_model, "
                 "tokens_in, tokens_out, tokens_estimated, cost_usd, latency_ms, outcome, "
-                "error_kind, error_message, confidence, feedback, diff, created_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "error_kind, error_message, confidence, feedback, diff, created_at, "
+                "policy, policy_reason, brief_tokens, label) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     tid,
                     n,
@@ -328,6 +329,10 @@ class TaskLog:
                     attempt.feedback,
                     attempt.diff,
                     created,
+                    attempt.policy,
+                    attempt.policy_reason,
+                    attempt.brief_tokens,
+                    attempt.label,
                 ),
             )
             attempt_id = int(cur.lastrowid or 0)
@@ -361,6 +366,15 @@ class TaskLog:
         for vr in verdict_rows:
             by_attempt.setdefault(int(vr["attempt_id"]), []).append(_verdict_from_row(vr))
         return [_attempt_from_row(r, by_attempt.get(int(r["id"]), [])) for r in rows]
+
+    def set_labels(self, task_id: str, labels: Mapping[int, str]) -> None:
+        """Set the learning label of a task's attempts, by attempt number ``n``."""
+        tid = self.resolve_id(task_id)
+        with self._write() as db:
+            db.executemany(
+                "UPDATE attempts SET label = ? WHERE task_id = ? AND n = ?",
+                [(label, tid, n) for n, label in labels.items()],
+            )
 
     # ------------------------------------------------------------------ events
 
@@ -412,6 +426,31 @@ class TaskLog:
             "SELECT a.task_id, t.task_type, t.outcome AS task_outcome, t.final_model, "
             "a.model, a.outcome, a.cost_usd, a.latency_ms, a.tokens_in, a.tokens_out "
             "FROM attempts a JOIN tasks t ON t.task_id = a.task_id ORDER BY a.task_id, a.n"
+        )
+
+    def learning_facts(self, task_type: str | None = None) -> list[sqlite3.Row]:
+        """Per attempt of a finished task, oldest task first: the task's type, outcome and
+        final model, whether a review rejected or approved it, and the attempt's model, outcome,
+        label, cost, tokens, latency and its validators' statuses (``statuses``:
+        ``validator=status`` joined by commas)."""
+        where = "WHERE t.outcome NOT IN ('running', 'awaiting_approval')"
+        params: list[Any] = []
+        if task_type is not None:
+            where += " AND t.task_type = ?"
+            params.append(str(task_type))
+        return self._query(
+            "SELECT a.task_id, t.task_type, t.outcome AS task_outcome, t.final_model, "
+            "EXISTS (SELECT 1 FROM events e WHERE e.task_id = t.task_id "
+            "AND e.kind = 'review_rejected') AS rejected, "
+            "EXISTS (SELECT 1 FROM events e WHERE e.task_id = t.task_id "
+            "AND e.kind = 'review_approved') AS approved, "
+            "a.n, a.model, a.outcome, a.label, a.error_kind, a.cost_usd, a.tokens_in, "
+            "a.tokens_out, a.latency_ms, a.policy, "
+            "(SELECT group_concat(v.validator || '=' || v.status) FROM verdicts v "
+            "WHERE v.attempt_id = a.id) AS statuses "
+            f"FROM attempts a JOIN tasks t ON t.task_id = a.task_id {where} "
+            "ORDER BY t.timestamp, t.rowid, a.n",
+            params,
         )
 
     def task_facts(self) -> list[sqlite3.Row]:

@@ -132,6 +132,16 @@ def m003_task_owner(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE tasks ADD COLUMN pid INTEGER")
 
 
+@migration
+def m004_attempt_policy(db: sqlite3.Connection) -> None:
+    """Per attempt: which policy chose the model and why, the size of the escalation
+    brief it was given, and the learning label the engine gave its answer at the end."""
+    db.execute("ALTER TABLE attempts ADD COLUMN policy TEXT")
+    db.execute("ALTER TABLE attempts ADD COLUMN policy_reason TEXT")
+    db.execute("ALTER TABLE attempts ADD COLUMN brief_tokens INTEGER")
+    db.execute("ALTER TABLE attempts ADD COLUMN label TEXT")
+
+
 def _ensure_table(db: sqlite3.Connection) -> None:
     db.execute(
         "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"

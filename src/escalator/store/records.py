@@ -142,7 +142,10 @@ class AttemptRecord:
 
     ``n`` is the 1-based order within the task (0: the log assigns the next one);
     ``attempt_in_model`` the 1-based try of the same model. ``outcome`` is one of
-    ``passed``, ``failed``, ``error``, ``skipped``.
+    ``passed``, ``failed``, ``error``, ``skipped``. ``policy`` and ``policy_reason``
+    say which policy chose the model and why; ``brief_tokens`` is the size of the
+    escalation brief in its prompt; ``label`` is what the task's end says about its
+    answer (``escalator.learn.Label``), set by ``TaskLog.set_labels``.
     """
 
     task_id: str
@@ -164,6 +167,10 @@ class AttemptRecord:
     created_at: str = ""
     id: int | None = None
     verdicts: tuple[VerdictRecord, ...] = ()
+    policy: str | None = None
+    policy_reason: str | None = None
+    brief_tokens: int | None = None
+    label: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

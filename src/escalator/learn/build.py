@@ -1,0 +1,49 @@
+"""Policies from the configuration and the task log."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from escalator.config import Config, PolicyConfig, PolicyMode
+from escalator.learn.choice import ModelInfo
+from escalator.learn.evidence import Trace
+from escalator.learn.history import traces_from_log
+from escalator.learn.policy import LearnedPolicy, Policy, StaticPolicy
+
+if TYPE_CHECKING:
+    from escalator.store.db import TaskLog
+
+__all__ = ["model_infos", "policy_for", "policy_from_log"]
+
+
+def model_infos(config: Config) -> dict[str, ModelInfo]:
+    """Every configured model as the policy sees it (price, local or paid, quality)."""
+    return {
+        key: ModelInfo(
+            key=key,
+            is_local=spec.is_local,
+            price_in_per_mtok=spec.price_in_per_mtok,
+            price_out_per_mtok=spec.price_out_per_mtok,
+            quality=spec.quality,
+        )
+        for key, spec in config.registry.models.items()
+    }
+
+
+def policy_for(
+    config: Config,
+    settings: PolicyConfig,
+    traces: Iterable[Trace] = (),
+) -> Policy:
+    """The policy ``settings.mode`` names, learned from ``traces`` when learned."""
+    if settings.mode is PolicyMode.STATIC:
+        return StaticPolicy()
+    return LearnedPolicy(model_infos(config), settings, traces)
+
+
+def policy_from_log(config: Config, settings: PolicyConfig, log: TaskLog) -> Policy:
+    """The policy ``settings.mode`` names, learned from every finished task in ``log``."""
+    if settings.mode is PolicyMode.STATIC:
+        return StaticPolicy()
+    return LearnedPolicy(model_infos(config), settings, traces_from_log(log))

@@ -1,0 +1,72 @@
+"""Traces from a real SQLite task log: stored labels, labels derived from older rows, and
+review decisions as later labels."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from escalator.config import PolicyMode, default_config, parse_config
+from escalator.learn import Label, LearnedPolicy, StaticPolicy, policy_from_log, traces_from_log
+from escalator.store import AttemptRecord, EventRecord, TaskLog, TaskRecord, VerdictRecord, open_log
+
+T = "standard_development"
+
+
+def _task(log: TaskLog, outcome: str, final: str | None) -> str:
+    tid = log.create_task(TaskRecord(task_type=T, description="x", outcome="running"))
+    log.update_task(tid, outcome=outcome, final_model=final)
+    return tid
+
+
+def _attempt(log: TaskLog, tid: str, model: str, outcome: str, **kw: object) -> None:
+    verdicts = kw.pop("verdicts", ())
+    log.add_attempt(AttemptRecord(task_id=tid, model=model, outcome=outcome, **kw), verdicts)  # type: ignore[arg-type]
+
+
+def test_labels_stored_derived_and_reversed(tmp_path: Path) -> None:
+    log = open_log(tmp_path / "t.db", config=default_config())
+    with log:
+        a = _task(log, "passed", "haiku")
+        _attempt(log, a, "qwen3-30b", "failed", cost_usd=0.0)
+        _attempt(log, a, "haiku", "passed", cost_usd=0.002, latency_ms=1500)
+        b = _task(log, "passed", "haiku")
+        contradicted = (
+            VerdictRecord(validator="tests", status="passed"),
+            VerdictRecord(validator="agreement", status="failed"),
+        )
+        _attempt(log, b, "qwen3-30b", "failed", verdicts=contradicted)
+        _attempt(log, b, "haiku", "skipped")  # deferred, later accepted: the final model
+        c = _task(log, "passed", "haiku")
+        _attempt(log, c, "haiku", "passed", label="accepted_alone")
+        log.add_event(EventRecord(task_id=c, kind="review_rejected"))
+        log.update_task(c, outcome="rejected")
+        _task(log, "running", None)  # unfinished: not evidence
+        traces = {t.task_id: t for t in traces_from_log(log)}
+    assert set(traces) == {a, b, c}
+    assert [x.label for x in traces[a].attempts] == [Label.FAILED, Label.VERIFIED]
+    assert traces[a].attempts[1].latency_s == 1.5
+    assert [x.label for x in traces[b].attempts] == [Label.CONTRADICTED, Label.VERIFIED]
+    assert [x.label for x in traces[c].attempts] == [Label.REVERSED]
+
+
+def test_set_labels_and_policy_columns_round_trip(tmp_path: Path) -> None:
+    with open_log(tmp_path / "t.db", config=default_config()) as log:
+        tid = _task(log, "skipped", None)
+        _attempt(log, tid, "haiku", "failed", policy="learned", policy_reason="why", brief_tokens=7)
+        log.set_labels(tid, {1: "unknown"})
+        (row,) = log.attempts(tid)
+    assert (row.policy, row.policy_reason, row.brief_tokens, row.label) == (
+        "learned",
+        "why",
+        7,
+        "unknown",
+    )
+
+
+def test_policy_from_log_follows_the_configured_mode(tmp_path: Path) -> None:
+    learned = default_config()
+    static = parse_config({"policy": {"mode": "static"}})
+    assert static.policy.mode is PolicyMode.STATIC
+    with open_log(tmp_path / "t.db", config=learned) as log:
+        assert isinstance(policy_from_log(learned, learned.policy, log), LearnedPolicy)
+        assert isinstance(policy_from_log(static, static.policy, log), StaticPolicy)

@@ -1,0 +1,194 @@
+"""The learned policy: posteriors, expected cost, skip-ahead, dominance, exploration bound,
+trust, and cold start = the static matrix."""
+
+from __future__ import annotations
+
+import pytest
+
+from escalator.config import PolicyConfig
+from escalator.learn import (
+    Attempt,
+    Beta,
+    Context,
+    Label,
+    LearnedPolicy,
+    ModelInfo,
+    State,
+    StaticPolicy,
+    Trace,
+)
+
+T = "standard_development"
+MODELS = {
+    "local": ModelInfo("local", is_local=True),
+    "mid": ModelInfo("mid", is_local=False, price_in_per_mtok=1.0, price_out_per_mtok=2.0),
+    "strong": ModelInfo("strong", is_local=False, price_in_per_mtok=5.0, price_out_per_mtok=10.0),
+    "pricey": ModelInfo("pricey", is_local=False, price_in_per_mtok=25.0, price_out_per_mtok=50.0),
+}
+CHAIN = ("local", "mid", "strong", "pricey")
+
+
+def settings(**kw: object) -> PolicyConfig:
+    base: dict[str, object] = {"explore": False, "min_tasks": 5}
+    base.update(kw)
+    return PolicyConfig(**base)  # type: ignore[arg-type]
+
+
+def trace(*steps: tuple[str, Label, float]) -> Trace:
+    return Trace(
+        T,
+        tuple(
+            Attempt(m, label, cost_usd=c, tokens_in=1000, tokens_out=200) for m, label, c in steps
+        ),
+    )
+
+
+def middle_never_helps(n: int = 20) -> list[Trace]:
+    """The local model fails; mid never succeeds after it; strong always does."""
+    return [
+        trace(
+            ("local", Label.FAILED, 0.0),
+            ("mid", Label.FAILED, 0.001),
+            ("strong", Label.VERIFIED, 0.01),
+        )
+        for _ in range(n)
+    ]
+
+
+def test_beta_posterior_moves_from_the_prior_by_the_counts() -> None:
+    prior = Beta.from_prior(0.5, 2.0, 0, 0)
+    assert prior.mean == pytest.approx(0.5)
+    post = Beta.from_prior(0.5, 2.0, 8, 0)
+    assert post.mean == pytest.approx(9 / 10)
+    assert post.lower(1.0) < post.mean
+
+
+def test_cold_start_is_the_static_matrix() -> None:
+    few = middle_never_helps(4)  # fewer than min_tasks
+    learned = LearnedPolicy(MODELS, settings(explore=True), few)
+    static = StaticPolicy()
+    tried: tuple[str, ...] = ()
+    while True:
+        state = State(T, CHAIN, tried, trusted=("strong",))
+        a, b = learned.choose_next(state), static.choose_next(state)
+        assert a.model == b.model
+        assert "cold start" in a.reason
+        if a.model is None:
+            break
+        tried += (a.model,)
+    assert tried == CHAIN
+    assert learned.trust(T, "strong", ("strong",)).trusted
+    assert not learned.trust(T, "mid", ("strong",)).trusted
+
+
+def test_expected_cost_counts_further_escalation() -> None:
+    policy = LearnedPolicy(MODELS, settings(value_usd=1.0), [])
+    costs = {"mid": 0.01, "strong": 0.1}
+    policy.turn_cost = lambda task_type, m: costs[m]  # type: ignore[method-assign]
+    chance = {"mid": 0.5, "strong": 0.9}
+    state = State(T, CHAIN, ("local",))
+
+    def draw(m: str, ctx: Context) -> float:
+        return chance[m]
+
+    # mid then strong: 0.01 + 0.5 * 0.1
+    assert policy.expected_cost(state, ("mid", "strong"), draw) == pytest.approx(0.06)
+    # strong then mid: 0.1 + 0.1 * 0.01
+    assert policy.expected_cost(state, ("strong", "mid"), draw) == pytest.approx(0.101)
+
+
+def test_skips_ahead_when_the_middle_rarely_succeeds_after_a_local_failure() -> None:
+    policy = LearnedPolicy(MODELS, settings(), middle_never_helps())
+    first = policy.choose_next(State(T, CHAIN))
+    assert first.model == "local"  # free, so still first
+    after_local = policy.choose_next(State(T, CHAIN, ("local",)))
+    assert after_local.model == "strong"
+    assert after_local.order.index("strong") < after_local.order.index("mid")
+    assert "P(success | after_local)" in after_local.reason
+
+
+def test_the_static_path_still_walks_the_middle() -> None:
+    static = StaticPolicy()
+    assert static.choose_next(State(T, CHAIN, ("local",))).model == "mid"
+
+
+def test_a_weaker_dearer_model_is_not_called_after_a_stronger_one_failed() -> None:
+    traces = [
+        trace(("local", Label.FAILED, 0.0), ("strong", Label.VERIFIED, 0.01)) for _ in range(9)
+    ] + [
+        trace(("local", Label.FAILED, 0.0), ("pricey", Label.FAILED, 0.05)),
+        trace(("local", Label.FAILED, 0.0), ("pricey", Label.FAILED, 0.05)),
+        trace(("local", Label.FAILED, 0.0), ("pricey", Label.FAILED, 0.05)),
+        trace(("local", Label.FAILED, 0.0), ("pricey", Label.FAILED, 0.05)),
+        trace(("local", Label.FAILED, 0.0), ("pricey", Label.VERIFIED, 0.05)),
+    ]
+    policy = LearnedPolicy(MODELS, settings(), traces)
+    choice = policy.choose_next(State(T, ("local", "strong", "pricey"), ("local", "strong")))
+    assert choice.model is None
+    assert "pricey" in choice.reason and "strong already failed" in choice.reason
+
+
+def test_a_model_whose_cost_per_success_exceeds_the_value_is_skipped() -> None:
+    traces = [trace(("local", Label.FAILED, 0.0), ("mid", Label.FAILED, 0.5)) for _ in range(10)]
+    policy = LearnedPolicy(MODELS, settings(value_usd=1.0), traces)
+    choice = policy.choose_next(State(T, ("local", "mid"), ("local",)))
+    assert choice.model is None
+    assert "exceeds value_usd" in choice.reason
+
+
+def test_latency_is_priced() -> None:
+    slow = [
+        Trace(
+            T,
+            (
+                Attempt("local", Label.FAILED, latency_s=60.0),
+                Attempt("mid", Label.VERIFIED, cost_usd=0.001, latency_s=1.0),
+            ),
+        )
+        for _ in range(10)
+    ]
+    free_time = LearnedPolicy(MODELS, settings(), slow)
+    assert free_time.choose_next(State(T, ("local", "mid"))).model == "local"
+    priced = LearnedPolicy(MODELS, settings(usd_per_second=0.01), slow)
+    assert priced.choose_next(State(T, ("local", "mid"))).model == "mid"
+
+
+def test_exploration_stays_within_its_cost_bound() -> None:
+    traces = middle_never_helps(6)
+    none = LearnedPolicy(MODELS, settings(explore=True, explore_max_usd=0.0, seed=1), traces)
+    state = State(T, CHAIN, ("local",))
+    best = LearnedPolicy(MODELS, settings(), traces).choose_next(state)
+    for _ in range(200):
+        assert none.choose_next(state).model == best.model
+
+    bound = 0.05
+    some = LearnedPolicy(MODELS, settings(explore=True, explore_max_usd=bound, seed=2), traces)
+    explored = [c for c in (some.choose_next(state) for _ in range(300)) if c.explored]
+    assert explored, "a bounded exploration budget should let a skipped model be tried"
+    assert {c.model for c in explored} - {best.model}
+    assert best.expected_cost_usd is not None
+    for c in explored:
+        assert c.expected_cost_usd is not None
+        assert c.expected_cost_usd <= best.expected_cost_usd + bound + 1e-9
+
+
+def test_observe_updates_the_evidence_online() -> None:
+    policy = LearnedPolicy(MODELS, settings(), [])
+    assert policy.cold(T)
+    for t in middle_never_helps(5):
+        policy.observe(t)
+    assert not policy.cold(T)
+    assert policy.evidence.of(T, "mid").in_context(Context.AFTER_LOCAL) == (0, 5)
+
+
+def test_trust_is_learned_from_corroborated_precision() -> None:
+    good = [trace(("strong", Label.VERIFIED, 0.01)) for _ in range(30)]
+    bad = [trace(("mid", Label.CONTRADICTED, 0.01)) for _ in range(6)] + [
+        trace(("mid", Label.VERIFIED, 0.01)) for _ in range(6)
+    ]
+    policy = LearnedPolicy(MODELS, settings(trust_precision=0.9), good + bad)
+    strong = policy.trust(T, "strong", configured=())
+    assert strong.trusted and strong.precision is not None and strong.precision > 0.9
+    mid = policy.trust(T, "mid", configured=("mid",))
+    assert not mid.trusted  # the configured list no longer decides once there is evidence
+    assert policy.trust(T, "pricey", configured=("pricey",)).trusted  # no answers yet
