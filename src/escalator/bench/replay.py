@@ -1,11 +1,9 @@
 """The replay book: which problem a prompt is about, and what model M answers to it.
 
-Pure logic behind the replay fleet's HTTP server. A problem is recognised from the
-prompt text: the engine's prompt holds the stub file, i.e. the problem's prompt (the
-entry-point ``def`` line and its docstring). Whitespace is collapsed on both sides so
-re-indented or re-wrapped copies still match; when no full copy is found the entry-point
-signature alone decides, if it names one problem. The k-th request about a problem to a
-model gets that model's sample k (the last sample repeats). Hidden tests are never read.
+Pure logic behind the replay fleet's HTTP server. The problem is recognised from the
+whole prompt text (``bench.recognise``: any prompt shape the suite format allows, however
+the engine wraps it). The k-th request about a problem to a model gets that model's
+sample k (the last sample repeats). Hidden tests are never read.
 """
 
 from __future__ import annotations
@@ -14,6 +12,7 @@ import re
 import threading
 from dataclasses import dataclass
 
+from escalator.bench.recognise import ProblemIndex
 from escalator.bench.suite import Problem, Suite
 from escalator.bench.tokens import count_tokens
 
@@ -22,31 +21,11 @@ __all__ = [
     "SOLUTION_FILE",
     "Answer",
     "ReplayBook",
-    "recognition_key",
     "whole_file_answer",
 ]
 
 SOLUTION_FILE = "solution.py"
 NON_ANSWER = "I cannot help with that."
-_DEF_RE = re.compile(r"\bdef\s+([A-Za-z_]\w*)\s*\(")
-_WS_RE = re.compile(r"\s+")
-
-
-def _collapse(text: str) -> str:
-    return _WS_RE.sub(" ", text).strip()
-
-
-def _entry_part(problem: Problem) -> str:
-    """The problem's prompt from the entry-point ``def`` on (signature + docstring)."""
-    match = re.search(rf"^\s*def\s+{re.escape(problem.entry_point)}\s*\(", problem.prompt, re.M)
-    return problem.prompt[match.start() :] if match else problem.prompt
-
-
-def recognition_key(problem: Problem) -> tuple[str, str]:
-    """(collapsed signature + docstring, collapsed signature line) of a problem."""
-    part = _entry_part(problem)
-    first_line = part.strip().split("\n", 1)[0]
-    return _collapse(part), _collapse(first_line)
 
 
 def _fence(content: str) -> str:
@@ -81,36 +60,22 @@ class ReplayBook:
 
     def __init__(self, suite: Suite) -> None:
         self.suite = suite
-        self._keys = {p.id: recognition_key(p) for p in suite.problems}
-        self._by_entry: dict[str, list[Problem]] = {}
-        for p in suite.problems:
-            self._by_entry.setdefault(p.entry_point, []).append(p)
+        self._index = ProblemIndex(suite.problems)
         self._asked: dict[tuple[str, str], int] = {}
         self._lock = threading.Lock()
         self._token_cache: dict[tuple[str, str, int], int] = {}
 
     def recognise(self, prompt: str) -> Problem | None:
-        """The problem whose stub the prompt contains, or None."""
-        names = {m.group(1) for m in _DEF_RE.finditer(prompt)}
-        candidates = [p for n in names for p in self._by_entry.get(n, [])]
-        if not candidates:
-            return None
-        text = _collapse(prompt)
-        full = [(text.find(self._keys[p.id][0]), p) for p in candidates]
-        full = [(pos, p) for pos, p in full if pos >= 0]
-        if full:
-            # Earliest copy wins (the stub precedes feedback); then the longest key.
-            full.sort(key=lambda item: (item[0], -len(self._keys[item[1].id][0])))
-            return full[0][1]
-        by_signature = [p for p in candidates if self._keys[p.id][1] in text]
-        return by_signature[0] if len(by_signature) == 1 else None
+        """The problem the prompt is about, or None."""
+        return self._index.recognise(prompt)
 
     def answer(self, model: str, prompt: str) -> Answer:
         """Model ``model``'s next recorded answer to the problem in ``prompt``."""
         problem = self.recognise(prompt)
         samples = self.suite.samples(model, problem.id) if problem else []
         if problem is None or not samples:
-            return Answer(NON_ANSWER, count_tokens(NON_ANSWER), None, None)
+            pid = problem.id if problem is not None else None
+            return Answer(NON_ANSWER, count_tokens(NON_ANSWER), pid, None)
         with self._lock:
             k = self._asked.get((model, problem.id), 0)
             self._asked[(model, problem.id)] = k + 1

@@ -96,6 +96,7 @@ class BenchSummary:
             "cascade_s": round(run.cascade_s, 2),
             "scoring_reruns": run.scoring_reruns,
             "scoring_reruns_skipped": run.scoring_reruns_skipped,
+            "unrecognised_requests": run.unrecognised,
             "records": [r.to_json() for r in run.records],
         }
 

@@ -126,6 +126,7 @@ class BenchRun:
     scoring_runs: int = 0
     scoring_reruns: int = 0
     scoring_reruns_skipped: int = 0
+    unrecognised: int = 0  # requests the replay fleet could not match to a problem
 
 
 # --------------------------------------------------------------------------- config
@@ -286,6 +287,7 @@ async def run_bench_async(suite: Suite, options: BenchOptions) -> BenchRun:
             done, db, cascade_s = await _run_cascade(suite, chain, cfg, options, scorer)
             estimated = server.estimated_model_time_s()
             first_prompts = _first_prompt_tokens(server)
+            unrecognised = sum(1 for r in server.served if r.problem_id is None)
         pending = [f for _, p in done if p is not None for f in p]
         _wait_for_scores([*sample0.values(), *pending], options)
         records = [_settle(record, p) for record, p in done]
@@ -306,6 +308,7 @@ async def run_bench_async(suite: Suite, options: BenchOptions) -> BenchRun:
         cascade_s=cascade_s,
         scoring_reruns=scorer.reruns,
         scoring_reruns_skipped=scorer.reruns_skipped,
+        unrecognised=unrecognised,
     )
 
 
