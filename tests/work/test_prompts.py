@@ -8,9 +8,11 @@ from escalator.providers.base import ChatRequest
 from escalator.registry import EditFormat
 from escalator.work.edits import parse_edits
 from escalator.work.prompts import (
+    DISAGREED,
     LAST_FEEDBACK_CHARS,
     PriorAttempt,
     build_worker_request,
+    escalation_brief,
     estimate_prompt_tokens,
     select_files,
 )
@@ -73,11 +75,48 @@ def test_retry_shows_the_last_diff_and_feedback_and_asks_for_a_fix() -> None:
 def test_escalation_says_what_the_cheaper_model_tried() -> None:
     prior = [PriorAttempt("local-14b", 2, DIFF, FEEDBACK)]
     _, user = parts(request(prior=prior, same_model_retry=False))
-    assert "# A cheaper model tried this and failed" in user
+    assert "# Cheaper models tried this and failed" in user
     assert "local-14b (attempt 2)" in user
     assert "+    return b - a" in user and "assert -1 == 3" in user
-    assert "Do not repeat" in user
+    assert "avoids this failure" in user
     assert "Your previous attempt" not in user
+
+
+def test_escalation_brief_keeps_only_the_most_informative_failure_within_its_cap() -> None:
+    noise = "".join(f"noise line {i}\n" for i in range(400))
+    prior = [
+        PriorAttempt("local-14b", 1, DIFF, "FAILED test_visible_1 - assert f(1) == 2\n" + noise),
+        PriorAttempt("local-14b", 2, "", "no code block", "edit_parse"),
+        PriorAttempt(
+            "local models",
+            3,
+            "",
+            "they disagree: f(0): this gives 0, qwen3-30b gives 5\n" + noise,
+            DISAGREED,
+        ),
+        PriorAttempt("qwen3-30b", 4, DIFF * 40, FEEDBACK + noise),
+    ]
+    brief = escalation_brief(prior, 120)
+    assert brief.tokens <= 120
+    assert "4 earlier attempts by local-14b, local models, qwen3-30b" in brief.text
+    assert "f(0): this gives 0, qwen3-30b gives 5" in brief.text  # disagreement wins
+    assert "test_visible_1" not in brief.text and "no code block" not in brief.text
+    assert "```diff" not in brief.text  # no diff for a disagreement
+    # without a disagreement: the latest failing tests, key lines before the noise
+    tests_only = escalation_brief(prior[:2] + prior[3:], 120)
+    assert "assert -1 == 3" in tests_only.text and "FAILED" in tests_only.text
+    assert "```diff" not in tests_only.text  # a 40x diff does not fit the cap
+    _, user = parts(request(prior=prior, same_model_retry=False, brief_tokens=120))
+    assert "noise line 399" not in user
+
+
+def test_escalation_prompt_is_smaller_than_the_full_history() -> None:
+    feedback = FEEDBACK + "".join(f"  File x.py, line {i}\n" for i in range(300))
+    prior = [PriorAttempt(f"m{i}", i, DIFF * 5, feedback) for i in range(1, 9)]
+    lean = estimate_prompt_tokens(request(prior=prior, brief_tokens=200))
+    full = estimate_prompt_tokens(request(prior=prior, same_model_retry=True))
+    first = estimate_prompt_tokens(request())
+    assert lean <= first + 200 + 10 < full
 
 
 def test_unusable_answer_is_reported_as_such() -> None:

@@ -19,9 +19,13 @@ def test_public_names() -> None:
         "strip_thinking",
     ]
     assert sorted(prompts.__all__) == [
+        "Brief",
+        "DEFAULT_BRIEF_TOKENS",
+        "DISAGREED",
         "FileSelection",
         "PriorAttempt",
         "build_worker_request",
+        "escalation_brief",
         "estimate_prompt_tokens",
         "select_files",
     ]

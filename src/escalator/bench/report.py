@@ -7,6 +7,7 @@ hidden-test results of every model's sample 0.
 
 from __future__ import annotations
 
+import statistics
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -94,6 +95,10 @@ class BenchSummary:
             "db_path": run.db_path,
             "scoring_runs": run.scoring_runs,
             "cascade_s": round(run.cascade_s, 2),
+            "paid_calls": len(run.paid_prompt_tokens),
+            "paid_prompt_tokens_median": (
+                statistics.median(run.paid_prompt_tokens) if run.paid_prompt_tokens else None
+            ),
             "scoring_reruns": run.scoring_reruns,
             "scoring_reruns_skipped": run.scoring_reruns_skipped,
             "unrecognised_requests": run.unrecognised,

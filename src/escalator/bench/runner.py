@@ -123,6 +123,7 @@ class BenchRun:
     estimated_model_time_s: float
     db_path: str
     cascade_s: float = 0.0
+    paid_prompt_tokens: list[int] = field(default_factory=list)
     scoring_runs: int = 0
     scoring_reruns: int = 0
     scoring_reruns_skipped: int = 0
@@ -288,6 +289,7 @@ async def run_bench_async(suite: Suite, options: BenchOptions) -> BenchRun:
             estimated = server.estimated_model_time_s()
             first_prompts = _first_prompt_tokens(server)
             unrecognised = sum(1 for r in server.served if r.problem_id is None)
+            paid_prompts = _paid_prompt_tokens(server, suite)
         pending = [f for _, p in done if p is not None for f in p]
         _wait_for_scores([*sample0.values(), *pending], options)
         records = [_settle(record, p) for record, p in done]
@@ -306,6 +308,7 @@ async def run_bench_async(suite: Suite, options: BenchOptions) -> BenchRun:
         db_path=db,
         scoring_runs=scorer.runs,
         cascade_s=cascade_s,
+        paid_prompt_tokens=paid_prompts,
         scoring_reruns=scorer.reruns,
         scoring_reruns_skipped=scorer.reruns_skipped,
         unrecognised=unrecognised,
@@ -341,6 +344,12 @@ def _first_prompt_tokens(server: ReplayServer) -> dict[str, int]:
         if served.problem_id is not None and served.problem_id not in out:
             out[served.problem_id] = served.tokens_in
     return out
+
+
+def _paid_prompt_tokens(server: ReplayServer, suite: Suite) -> list[int]:
+    """The prompt tokens of every call the fleet served to a paid model."""
+    paid = {m.slug for m in suite.models if not m.is_local}
+    return [s.tokens_in for s in server.served if s.model in paid]
 
 
 async def _run_cascade(

@@ -4,15 +4,18 @@
 edit format (from ``work.edits``, so the prompt and the parser agree) with a tiny
 example; the user prompt holds the task, each file verbatim in a fence under its path
 (the same shape a whole-file answer takes), then, on a retry, the previous attempt's
-diff and the validators' feedback, or, on an escalation, what the cheaper model tried
-and why it failed. Only the last attempt is shown in full (clipped to a cap); older
-ones get one line each.
+diff and the validators' feedback (older attempts one line each), or, on an escalation,
+a short brief capped in tokens (``escalation_brief``): which models failed, and the most
+informative failure only (where candidates disagreed, else the failing tests' names and
+assertion messages, with the last diff only when it fits the cap). A model further up
+the chain does not get every earlier attempt.
 """
 
 from __future__ import annotations
 
 import functools
 import importlib
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,9 +25,13 @@ from escalator.registry import EditFormat
 from escalator.work.edits import fence_for, fence_language, format_reminder
 
 __all__ = [
+    "DEFAULT_BRIEF_TOKENS",
+    "DISAGREED",
+    "Brief",
     "FileSelection",
     "PriorAttempt",
     "build_worker_request",
+    "escalation_brief",
     "estimate_prompt_tokens",
     "select_files",
 ]
@@ -37,6 +44,11 @@ TEMPERATURE = 0.2
 RETRY_TEMPERATURE = 0.4  # a little more variety, so a retry is less likely to repeat itself
 MESSAGE_OVERHEAD_TOKENS = 4  # ChatML wrapping per message
 REPLY_PRIMING_TOKENS = 3
+DEFAULT_BRIEF_TOKENS = 400
+DISAGREED = "disagreed"  # PriorAttempt.error of test-passing answers that models disagree on
+_KEY_LINE = re.compile(
+    r"FAILED|Error|assert|[Ee]xpected|!=|==|differ|gives|give |returned|Traceback|failed",
+)
 
 
 @dataclass(frozen=True)
@@ -56,6 +68,14 @@ class FileSelection:
 
     shown: dict[str, str | None] = field(default_factory=dict)
     omitted: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Brief:
+    """What an escalated model is told about earlier attempts, and its size in tokens."""
+
+    text: str
+    tokens: int
 
 
 def select_files(files: Mapping[str, str | None], budget_chars: int | None) -> FileSelection:
@@ -172,16 +192,64 @@ def _retry_section(prior: PriorAttempt) -> str:
     )
 
 
-def _escalation_section(prior: PriorAttempt) -> str:
-    return "\n\n".join(
-        [
-            "# A cheaper model tried this and failed",
-            f"{prior.model} (attempt {prior.attempt}):",
-            _attempt_details(prior),
-            "Do not repeat its mistakes: find an approach that avoids these failures. The "
-            "files above are as they were; its changes were not kept.",
-        ]
-    )
+def _most_informative(prior: Sequence[PriorAttempt]) -> PriorAttempt:
+    """Where candidates disagreed (concrete calls and outputs), else the latest failure
+    with checks' feedback, else the latest attempt."""
+    for wanted in (
+        lambda p: p.error == DISAGREED,
+        lambda p: not p.error and bool(p.feedback.strip()),
+    ):
+        for p in reversed(prior):
+            if wanted(p):
+                return p
+    return prior[-1]
+
+
+def _key_lines(feedback: str) -> list[str]:
+    """The feedback's informative lines (failing tests, assertions, differing calls)
+    first, then the rest, without repeats."""
+    lines = [ln.rstrip() for ln in feedback.split("\n") if ln.strip()]
+    key = [ln for ln in lines if _KEY_LINE.search(ln)]
+    rest = [ln for ln in lines if ln not in key]
+    return list(dict.fromkeys(key + rest))
+
+
+def _fit(lines: Sequence[str], budget: int) -> tuple[list[str], int]:
+    """As many of ``lines`` as fit ``budget`` tokens, in order; and the tokens they use."""
+    count = _token_counter()
+    kept: list[str] = []
+    used = 0
+    for line in lines:
+        cost = count(line) + 1
+        if used + cost > budget:
+            break
+        kept.append(line)
+        used += cost
+    return kept, used
+
+
+def escalation_brief(prior: Sequence[PriorAttempt], cap_tokens: int) -> Brief:
+    """A short brief, at most ``cap_tokens`` tokens, of what cheaper models tried."""
+    models = list(dict.fromkeys(p.model for p in prior))
+    head = [
+        "# Cheaper models tried this and failed",
+        f"{len(prior)} earlier attempt{'s' if len(prior) > 1 else ''} by "
+        f"{', '.join(models)}; their changes were not kept (the files above are as they "
+        "were). Find an approach that avoids this failure:",
+    ]
+    chosen = _most_informative(prior)
+    what = f"{chosen.model} (attempt {chosen.attempt})"
+    if chosen.error and chosen.error != DISAGREED:
+        what += f": its answer could not be used ({chosen.error})"
+    lines, used = _fit([*head, what, *_key_lines(chosen.feedback)], cap_tokens)
+    text = "\n".join(lines)
+    diff = chosen.diff.strip()
+    if diff and chosen.error is None:  # the diff helps when the code ran and failed
+        block = "Its changes:\n" + _fenced(diff, "diff")
+        cost = _token_counter()(block) + 1
+        if used + cost <= cap_tokens:
+            text, used = text + "\n\n" + block, used + cost
+    return Brief(text, used)
 
 
 def _diff_stat(diff: str) -> str:
@@ -217,13 +285,16 @@ def _user_prompt(
     edit_format: EditFormat,
     prior: Sequence[PriorAttempt],
     same_model_retry: bool,
+    brief_tokens: int,
 ) -> str:
     parts = ["# Task\n" + description.strip(), _files_section(selection)]
-    if prior:
+    if prior and same_model_retry:
         *older, last = prior
         if older:
             parts.append(_history_section(older))
-        parts.append(_retry_section(last) if same_model_retry else _escalation_section(last))
+        parts.append(_retry_section(last))
+    elif prior:
+        parts.append(escalation_brief(prior, brief_tokens).text)
     name = "SEARCH/REPLACE blocks" if edit_format is EditFormat.SEARCH_REPLACE else "whole files"
     parts.append(f"Answer now, with the edits as {name} in the format described.")
     return "\n\n".join(parts)
@@ -242,17 +313,21 @@ def build_worker_request(
     same_model_retry: bool = False,
     max_tokens: int | None = None,
     file_budget_chars: int | None = None,
+    brief_tokens: int = DEFAULT_BRIEF_TOKENS,
 ) -> ChatRequest:
     """The chat request for one worker attempt.
 
     ``files`` maps relative paths to current text (``None``: may be created);
     ``prior`` lists earlier failed attempts, oldest first; ``same_model_retry`` says the
     last of them was this model's own (a retry) rather than a cheaper model's (an
-    escalation). Files beyond ``file_budget_chars`` are named but not shown.
+    escalation). Files beyond ``file_budget_chars`` are named but not shown; an
+    escalation's brief about earlier attempts is capped at ``brief_tokens``.
     """
     selection = select_files(files, file_budget_chars)
     system = _system_prompt(edit_format, _has_fence_lines(selection.shown))
-    user = _user_prompt(description, selection, edit_format, prior, same_model_retry)
+    user = _user_prompt(
+        description, selection, edit_format, prior, same_model_retry, brief_tokens
+    )
     retrying = same_model_retry and bool(prior)
     return ChatRequest(
         messages=(Message("system", system), Message("user", user)),
