@@ -7,7 +7,7 @@ from typing import Any
 
 from escalator.config import DEFAULTS
 
-__all__ = ["render_default_toml", "render_values"]
+__all__ = ["render_default_toml", "render_toml", "render_values"]
 
 HEADER = """\
 # Escalator configuration. Every value below is a built-in default: delete what you do
@@ -107,6 +107,15 @@ def _table(name: str, table: dict[str, Any], out: list[str]) -> None:
     out.append("")
     for key, sub in nested.items():
         _table(f"{name}.{key}", sub, out)
+
+
+def render_toml(data: dict[str, Any], header: str = "") -> str:
+    """A config document (tables of tables, as ``tomllib`` reads it) as TOML text."""
+    out = [header] if header else []
+    for section, value in data.items():
+        if isinstance(value, dict):
+            _table(section, value, out)
+    return "\n".join(out)
 
 
 def render_default_toml() -> str:

@@ -88,7 +88,7 @@ def test_expected_cost_counts_further_escalation() -> None:
     chance = {"mid": 0.5, "strong": 0.9}
     state = State(T, CHAIN, ("local",))
 
-    def draw(m: str, ctx: Context) -> float:
+    def draw(m: str, tried: tuple[str, ...]) -> float:
         return chance[m]
 
     # mid then strong: 0.01 + 0.5 * 0.1

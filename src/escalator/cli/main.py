@@ -20,6 +20,8 @@ COMMANDS: dict[str, str] = {
     "log": "log",
     "stats": "log",
     "report": "report",
+    "tune": "tune",
+    "replay": "replay",
     "bench": "bench",
     "replay-server": "bench",
     "demo": "demo",

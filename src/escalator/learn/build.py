@@ -17,9 +17,15 @@ if TYPE_CHECKING:
 __all__ = ["model_infos", "policy_for", "policy_from_log"]
 
 
-def model_infos(config: Config) -> dict[str, ModelInfo]:
-    """Every configured model as the policy sees it (price, local or paid, quality)."""
-    return {
+def model_infos(config: Config, traces: Iterable[Trace] = ()) -> dict[str, ModelInfo]:
+    """Every configured model as the policy sees it (price, local or paid, quality), plus
+    models the traces name that the config does not (local when they never cost)."""
+    spent: dict[str, float] = {}
+    for trace in traces:
+        for a in trace.attempts:
+            spent[a.model] = spent.get(a.model, 0.0) + a.cost_usd
+    inferred = {m: ModelInfo(m, is_local=cost == 0.0) for m, cost in spent.items()}
+    return inferred | {
         key: ModelInfo(
             key=key,
             is_local=spec.is_local,
@@ -39,11 +45,13 @@ def policy_for(
     """The policy ``settings.mode`` names, learned from ``traces`` when learned."""
     if settings.mode is PolicyMode.STATIC:
         return StaticPolicy()
-    return LearnedPolicy(model_infos(config), settings, traces)
+    listed = list(traces)
+    return LearnedPolicy(model_infos(config, listed), settings, listed)
 
 
 def policy_from_log(config: Config, settings: PolicyConfig, log: TaskLog) -> Policy:
     """The policy ``settings.mode`` names, learned from every finished task in ``log``."""
     if settings.mode is PolicyMode.STATIC:
         return StaticPolicy()
-    return LearnedPolicy(model_infos(config), settings, traces_from_log(log))
+    traces = traces_from_log(log)
+    return LearnedPolicy(model_infos(config, traces), settings, traces)

@@ -29,7 +29,7 @@ __all__ = ["LearnedPolicy", "Policy", "StaticPolicy"]
 
 DEFAULT_TOKENS = (1500.0, 400.0)  # a turn's tokens in/out before any is observed
 
-Draw = Callable[[str, Context], float]
+Draw = Callable[[str, tuple[str, ...]], float]  # P(success | models failed)
 
 
 class Policy(Protocol):
@@ -78,7 +78,7 @@ class LearnedPolicy:
     ) -> None:
         self.models = dict(models)
         self.settings = settings or PolicyConfig()
-        self.evidence = Evidence(self._is_local, traces)
+        self.evidence = Evidence(self.is_local, traces)
         self._rng = random.Random(self.settings.seed)
         self._lock = threading.Lock()
         self._static = StaticPolicy()
@@ -96,7 +96,7 @@ class LearnedPolicy:
 
     # -- estimates --------------------------------------------------------------------
 
-    def _is_local(self, model: str) -> bool:
+    def is_local(self, model: str) -> bool:
         info = self.models.get(model)
         return info.is_local if info is not None else False
 
@@ -122,6 +122,22 @@ class LearnedPolicy:
         base = self.overall(task_type, chain, model).mean
         return Beta.from_prior(base, self.settings.context_strength, succ, turns - succ)
 
+    def chance(self, state: State, model: str) -> Beta:
+        """Posterior of ``model``'s success now: in the current context, and after each
+        model that already failed this task (where the log has enough such turns); the
+        least hopeful of these, since failures on one task go together."""
+        ctx = context_after(state.tried, self.is_local)
+        best = self.success(state.task_type, state.chain, model, ctx)
+        need = self.settings.min_turns_to_dominate
+        for failed in state.tried:
+            succ, turns = self.evidence.after_failure(state.task_type, failed, model)
+            if turns >= need:
+                pair = Beta.from_prior(
+                    best.mean, self.settings.context_strength, succ, turns - succ
+                )
+                best = min(best, pair, key=lambda b: b.mean)
+        return best
+
     def turn_cost(self, task_type: str, model: str) -> float:
         """Expected dollars of a turn plus its latency priced at ``usd_per_second``."""
         e = self.evidence.of(task_type, model)
@@ -132,7 +148,7 @@ class LearnedPolicy:
             dollars = info.cost_usd(*tokens) if info is not None else 0.0
         latency = e.mean_latency_s
         if latency is None:
-            latency = self.evidence.mean_latency_s(task_type, self._is_local(model)) or 0.0
+            latency = self.evidence.mean_latency_s(task_type, self.is_local(model)) or 0.0
         return dollars + self.settings.usd_per_second * latency
 
     # -- choosing ---------------------------------------------------------------------
@@ -148,22 +164,26 @@ class LearnedPolicy:
         with self._lock:
             return self._choose(state)
 
-    def _choose(self, state: State) -> Choice:
-        def mean(m: str, ctx: Context) -> float:
-            return self.success(state.task_type, state.chain, m, ctx).mean
+    def _mean(self, state: State) -> Draw:
+        def mean(m: str, tried: tuple[str, ...]) -> float:
+            return self.chance(State(state.task_type, state.chain, tried), m).mean
 
-        best = self._plan(state, mean)
+        return mean
+
+    def _choose(self, state: State) -> Choice:
+        mean = self._mean(state)
+        best = self._plan_with(state, mean)
         if not self.settings.explore or self.settings.explore_max_usd <= 0 or not best[0]:
             return self._explain(state, best, mean, explored=False)
-        cache: dict[tuple[str, Context], float] = {}
+        cache: dict[tuple[str, tuple[str, ...]], float] = {}
 
-        def drawn(m: str, ctx: Context) -> float:
-            if (m, ctx) not in cache:
-                beta = self.success(state.task_type, state.chain, m, ctx)
-                cache[(m, ctx)] = beta.sample(self._rng)
-            return cache[(m, ctx)]
+        def drawn(m: str, tried: tuple[str, ...]) -> float:
+            if (m, tried) not in cache:
+                beta = self.chance(State(state.task_type, state.chain, tried), m)
+                cache[(m, tried)] = beta.sample(self._rng)
+            return cache[(m, tried)]
 
-        trial = self._plan(state, drawn)
+        trial = self._plan_with(state, drawn)
         if not trial[0] or trial[0][0] == best[0][0]:
             return self._explain(state, best, mean, explored=False)
         extra = self.expected_cost(state, trial[0], mean) - self.expected_cost(state, best[0], mean)
@@ -171,17 +191,16 @@ class LearnedPolicy:
             return self._explain(state, trial, mean, explored=True)
         return self._explain(state, best, mean, explored=False)
 
-    def _plan(self, state: State, draw: Draw) -> tuple[tuple[str, ...], dict[str, str]]:
+    def _plan_with(self, state: State, draw: Draw) -> tuple[tuple[str, ...], dict[str, str]]:
         """The planned order of the remaining models, and why each other one is skipped.
 
-        Ordered by cost per chance of success (``c / p``) in the current context, the
-        order that minimises the expected cost to a verified result when each turn's
-        chance is independent; ties keep the matrix's order (free models first)."""
+        Ordered by cost per chance of success (``c / p``) now, the order that minimises
+        the expected cost to a verified result when each turn's chance is independent;
+        ties keep the matrix's order (free models first)."""
         skipped = self._skips(state, draw)
-        ctx = context_after(state.tried, self._is_local)
 
         def index(m: str) -> tuple[float, int]:
-            p = draw(m, ctx)
+            p = draw(m, state.tried)
             c = self.turn_cost(state.task_type, m)
             return (c / p if p > 0 else float("inf"), state.chain.index(m))
 
@@ -190,26 +209,29 @@ class LearnedPolicy:
 
     def expected_cost(self, state: State, order: Sequence[str], draw: Draw) -> float:
         """Expected spend of walking ``order`` until a verified result (each turn's
-        chance in the context it would be taken in)."""
+        chance given the models that would have failed before it)."""
         total, alive = 0.0, 1.0
-        tried = list(state.tried)
+        tried = tuple(state.tried)
         for model in order:
-            ctx = context_after(tried, self._is_local)
             total += alive * self.turn_cost(state.task_type, model)
-            alive *= 1.0 - draw(model, ctx)
-            tried.append(model)
+            alive *= 1.0 - draw(model, tried)
+            tried = (*tried, model)
         return total
+
+    def plan(self, state: State) -> tuple[tuple[str, ...], dict[str, str]]:
+        """The order the policy plans for the remaining models (posterior means), and
+        the models it skips with the reason."""
+        return self._plan_with(state, self._mean(state))
 
     def _skips(self, state: State, draw: Draw) -> dict[str, str]:
         """Models not worth a turn now, each with the reason."""
         out: dict[str, str] = {}
-        ctx = context_after(state.tried, self._is_local)
         for m in state.remaining:
-            p, c = draw(m, ctx), self.turn_cost(state.task_type, m)
+            p, c = draw(m, state.tried), self.turn_cost(state.task_type, m)
             if c > 0 and (p <= 0 or c / p > self.settings.value_usd):
                 out[m] = (
-                    f"expected ${c / max(p, 1e-9):.4f} per verified result in context "
-                    f"{ctx.value} exceeds value_usd {self.settings.value_usd}"
+                    f"expected ${c / max(p, 1e-9):.4f} per verified result now exceeds "
+                    f"value_usd {self.settings.value_usd}"
                 )
                 continue
             better = self._dominated_by(state, m)
@@ -218,7 +240,8 @@ class LearnedPolicy:
         return out
 
     def _dominated_by(self, state: State, model: str) -> str | None:
-        """A tried model at least as likely to succeed (on enough evidence) and no dearer."""
+        """A tried model of the same kind (local or paid) at least as likely to succeed
+        (on enough evidence) and no dearer."""
         t = state.task_type
         need = self.settings.min_turns_to_dominate
         if self.evidence.of(t, model).turns < need:
@@ -226,7 +249,11 @@ class LearnedPolicy:
         rate = self.overall(t, state.chain, model).mean
         cost = self.turn_cost(t, model)
         for other in state.tried:
-            if other == model or self.evidence.of(t, other).turns < need:
+            if (
+                other == model
+                or self.is_local(other) != self.is_local(model)
+                or self.evidence.of(t, other).turns < need
+            ):
                 continue
             if (
                 self.overall(t, state.chain, other).mean >= rate
@@ -248,12 +275,12 @@ class LearnedPolicy:
             why = "; ".join(f"{m}: {r}" for m, r in skipped.items()) or "no model left"
             return Choice(None, f"stop: {why}", self.mode, (), explored)
         first = order[0]
-        ctx = context_after(state.tried, self._is_local)
-        p = mean(first, ctx)
+        ctx = context_after(state.tried, self.is_local)
         e = self.evidence.of(state.task_type, first)
         reason = (
             f"{'exploring: ' if explored else ''}lowest expected cost to a verified result: "
-            f"P(success | {ctx.value}) {p:.2f} over {e.in_context(ctx)[1]} turns, "
+            f"P(success | {ctx.value}) {mean(first, state.tried):.2f} "
+            f"({e.in_context(ctx)[1]} turns logged in that context), "
             f"${self.turn_cost(state.task_type, first):.4f} a turn"
         )
         if skipped:

@@ -1,9 +1,10 @@
 """Counts from traces, and Beta posteriors over them.
 
 ``Evidence`` aggregates ``Trace``s per task type and model: turns and successes per
-``Context``, corroborated and contradicted answers (for trust), and the cost, tokens and
-latency of a turn. ``Beta`` is the posterior of a rate: the prior (from the configured
-matrix) counts as a few pseudo-observations, so a handful of tasks moves it only a little.
+``Context`` and after each other model's failure, corroborated and contradicted answers
+(for trust), and the cost, tokens and latency of a turn. ``Beta`` is the posterior of
+a rate: the prior (from the configured matrix) counts as a few pseudo-observations, so a
+handful of tasks moves it only a little.
 """
 
 from __future__ import annotations
@@ -101,6 +102,7 @@ class Evidence:
     def __init__(self, is_local: Callable[[str], bool], traces: Iterable[Trace] = ()) -> None:
         self._is_local = is_local
         self._by: dict[tuple[str, str], ModelEvidence] = {}
+        self._after: dict[tuple[str, str, str], tuple[int, int]] = {}
         self.tasks: Counter[str] = Counter()
         for trace in traces:
             self.add(trace)
@@ -111,8 +113,17 @@ class Evidence:
         if not turns:
             return
         self.tasks[trace.task_type] += 1
-        for visit in turns:
+        for i, visit in enumerate(turns):
             self._by.setdefault((trace.task_type, visit.model), ModelEvidence()).add(visit)
+            failed = {v.model for v in turns[:i] if not v.success} - {visit.model}
+            for earlier in failed:
+                key = (trace.task_type, earlier, visit.model)
+                s, n = self._after.get(key, (0, 0))
+                self._after[key] = (s + int(visit.success), n + 1)
+
+    def after_failure(self, task_type: str, failed: str, model: str) -> tuple[int, int]:
+        """(successes, turns) of ``model`` in tasks where ``failed`` had failed before it."""
+        return self._after.get((task_type, failed, model), (0, 0))
 
     def of(self, task_type: str, model: str) -> ModelEvidence:
         return self._by.get((task_type, model), ModelEvidence())

@@ -325,9 +325,7 @@ def build_worker_request(
     """
     selection = select_files(files, file_budget_chars)
     system = _system_prompt(edit_format, _has_fence_lines(selection.shown))
-    user = _user_prompt(
-        description, selection, edit_format, prior, same_model_retry, brief_tokens
-    )
+    user = _user_prompt(description, selection, edit_format, prior, same_model_retry, brief_tokens)
     retrying = same_model_retry and bool(prior)
     return ChatRequest(
         messages=(Message("system", system), Message("user", user)),
