@@ -24,7 +24,7 @@ from escalator.bench.replay import SOLUTION_FILE, ReplayBook, solution_text
 from escalator.bench.scoring import VISIBLE_TIMEOUT_S, RunResult, Scorer
 from escalator.bench.suite import ModelRecord, Suite
 from escalator.bench.tasks import BENCH_VALIDATORS, build_workspace, task_request
-from escalator.config import Config, parse_config
+from escalator.config import Config, PolicyMode, parse_config
 from escalator.errors import InputError
 from escalator.task import Outcome, TaskType
 
@@ -69,6 +69,8 @@ class BenchOptions:
     validators: tuple[str, ...] = BENCH_VALIDATORS
     trusted: tuple[str, ...] = ()
     on_event: Callable[[BenchEvent], None] | None = None
+    policy: PolicyMode | None = None  # None: the config's [policy] mode (learned by default)
+    scorer: Scorer | None = None  # shared between runs (protocols): scores each program once
 
 
 @dataclass
@@ -200,6 +202,7 @@ def bench_config(
     base: Config | None = None,
     validators: tuple[str, ...] = BENCH_VALIDATORS,
     trusted: tuple[str, ...] = (),
+    policy: PolicyMode | None = None,
 ) -> Config:
     """A config whose only provider is the replay fleet and whose chain is ``chain``."""
     ranks = _paid_ranks(suite)
@@ -243,7 +246,9 @@ def bench_config(
     }
     cfg = parse_config(data, source=f"bench suite {suite.name}")
     if base is not None:
-        cfg = replace(cfg, validation=base.validation, db_path=base.db_path)
+        cfg = replace(cfg, validation=base.validation, db_path=base.db_path, policy=base.policy)
+    if policy is not None:
+        cfg = replace(cfg, policy=replace(cfg.policy, mode=policy))
     # Visible tests get the recipe's visible-pass limit (10 s), not a project's 120 s.
     timeout = min(cfg.validation.timeout_s, VISIBLE_TIMEOUT_S)
     validation = replace(cfg.validation, timeout_s=timeout, cpu_s=int(timeout) + 1)
@@ -270,7 +275,7 @@ async def run_bench_async(suite: Suite, options: BenchOptions) -> BenchRun:
     chain = _check_chain(suite, options.chain or default_chain(suite))
     book = ReplayBook(suite)
     started = time.monotonic()
-    scorer = Scorer(suite.problems, workers=options.score_workers)
+    scorer = options.scorer or Scorer(suite.problems, workers=options.score_workers)
     try:
         sample0 = _score_samples(suite, scorer)
         with ReplayServer(book, options.fleet) as server:
@@ -284,6 +289,7 @@ async def run_bench_async(suite: Suite, options: BenchOptions) -> BenchRun:
                 base=options.base,
                 validators=options.validators,
                 trusted=options.trusted,
+                policy=options.policy,
             )
             done, db, cascade_s = await _run_cascade(suite, chain, cfg, options, scorer)
             estimated = server.estimated_model_time_s()
@@ -295,7 +301,8 @@ async def run_bench_async(suite: Suite, options: BenchOptions) -> BenchRun:
         records = [_settle(record, p) for record, p in done]
         sample0_results = {k: f.result().passed for k, f in sample0.items()}
     finally:
-        scorer.close()
+        if options.scorer is None:
+            scorer.close()
     return BenchRun(
         suite=suite,
         chain=chain,

@@ -11,19 +11,21 @@ from __future__ import annotations
 import signal
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
 
 from escalator.bench.display import BenchProgress, summary_table
 from escalator.bench.fleet import FleetSettings, ReplayServer
+from escalator.bench.protocols import PROTOCOLS, ProtocolOptions, ProtocolResult, run_protocols
 from escalator.bench.replay import ReplayBook
 from escalator.bench.report import BenchSummary, summarise
 from escalator.bench.runner import BenchOptions, pareto_chain, run_bench
 from escalator.bench.suite import Suite, load_suite
 from escalator.bench.tasks import BENCH_VALIDATORS, NAIVE_VALIDATORS
 from escalator.cli.common import emit_json, get_config, handle_errors, json_option
-from escalator.config import Config, load_config
+from escalator.config import Config, PolicyMode, load_config
 from escalator.errors import InputError
 
 __all__ = ["bench_command", "replay_server_command", "run_and_summarise"]
@@ -142,6 +144,29 @@ def print_summary(summary: BenchSummary) -> None:
     default=None,
     help="Hidden-test programs run at once (default: the number of CPUs, at least 2).",
 )
+@click.option(
+    "--policy",
+    type=click.Choice([m.value for m in PolicyMode]),
+    default=None,
+    help="Pin the policy that picks the next model (default: the config's [policy] mode).",
+)
+@click.option(
+    "--protocol",
+    "protocols",
+    default="default",
+    show_default=True,
+    help="Protocols to run, comma-separated: default (what `run` does), online (learn task "
+    "by task in a seeded shuffled order from cold start), split (tune on a share of the "
+    "problems, measure the rest with the static and the learned policy); or all.",
+)
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the orders.")
+@click.option(
+    "--tune-fraction",
+    type=float,
+    default=0.5,
+    show_default=True,
+    help="split: the share of the problems the policy learns from.",
+)
 @json_option
 @click.pass_context
 @handle_errors
@@ -158,6 +183,10 @@ def bench_command(
     tps: tuple[str, ...],
     sleep_scale: float,
     score_workers: int | None,
+    policy: str | None,
+    protocols: str,
+    seed: int,
+    tune_fraction: float,
     as_json: bool,
 ) -> None:
     """Run the cascade over a recorded suite and compare it with each model and the oracle."""
@@ -175,14 +204,95 @@ def bench_command(
         fleet=FleetSettings(tokens_per_second=_parse_speeds(tps), sleep_scale=sleep_scale),
         validators=BENCH_VALIDATORS if gate == "agreement" else NAIVE_VALIDATORS,
         trusted=_parse_chain(trust) or (),
+        policy=PolicyMode(policy) if policy else None,
     )
     if score_workers is not None:
         options.score_workers = score_workers
+    chosen = _parse_protocols(protocols)
+    if chosen != ("default",):
+        _bench_protocols(suite, options, ProtocolOptions(chosen, seed, tune_fraction), as_json)
+        return
     summary = run_and_summarise(suite, options, progress=sys.stderr.isatty())
     if as_json:
         emit_json(summary.to_json())
     else:
         print_summary(summary)
+
+
+def _parse_protocols(text: str) -> tuple[str, ...]:
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    if names == ("all",):
+        return PROTOCOLS
+    for name in names:
+        if name not in PROTOCOLS:
+            raise InputError(
+                f"--protocol {name!r} is unknown; use {', '.join(PROTOCOLS)} or all, "
+                "comma-separated"
+            )
+    if not names:
+        raise InputError("--protocol is empty; use default, online, split or all")
+    return names
+
+
+def _bench_protocols(
+    suite: Suite, options: BenchOptions, protocols: ProtocolOptions, as_json: bool
+) -> None:
+    """Run several protocols (one scorer for all) and print each one's figures."""
+    if options.db_path is None:
+        options.db_path = options.base.db_path.with_name("bench.db") if options.base else None
+    results = run_protocols(suite.subset(options.limit), options, protocols)
+    data = {
+        "suite": suite.name,
+        "seed": protocols.seed,
+        "tune_fraction": protocols.tune_fraction,
+        "protocols": {name: r.to_json() for name, r in results.items()},
+    }
+    if as_json:
+        emit_json(data)
+    else:
+        Console().print(protocol_table(results))
+
+
+def protocol_table(results: dict[str, ProtocolResult]) -> Any:
+    """One row per protocol pass: pass rate, cost, false accepts, tokens, wall time."""
+    from rich.table import Table
+
+    table = Table(
+        title="Bench protocols",
+        caption="strongest: the model with the best hidden pass rate alone on the same "
+        "problems; oracle: per problem, the cheapest model whose answer passes",
+    )
+    for column in (
+        "protocol",
+        "policy",
+        "tasks",
+        "hidden pass",
+        "cost $",
+        "vs strongest",
+        "false acc.",
+        "paid prompt tok (median)",
+        "wall s",
+        "oracle",
+    ):
+        table.add_column(column, justify="left" if column in ("protocol", "policy") else "right")
+    for name, r in results.items():
+        j = r.to_json()
+        ratio = j["cost_ratio_vs_strongest"]
+        table.add_row(
+            name,
+            j["policy"],
+            str(j["tasks"]),
+            f"{100 * j['pass_rate']:.1f}%",
+            f"{j['cost_usd']:.4f}",
+            "-" if ratio is None else f"{100 * ratio:.0f}% of {j['strongest_model']}",
+            str(j["false_accepts"]),
+            "-"
+            if j["paid_prompt_tokens_median"] is None
+            else f"{j['paid_prompt_tokens_median']:.0f}",
+            f"{j['wall_s']:.0f}",
+            f"{100 * j['oracle_pass_rate']:.1f}% ${j['oracle_cost_usd']:.4f}",
+        )
+    return table
 
 
 @click.command("replay-server")
