@@ -72,10 +72,16 @@ class ProviderConfig:
     backoff_max_s: float = 30.0
     circuit_failures: int = 3
     circuit_cooloff_s: float = 30.0
+    # More hosts serving the same models (two Macs behind two SSH tunnels); the first is
+    # ``base_url``. Requests go to the least-loaded healthy one.
+    extra_urls: tuple[str, ...] = ()
+    # Whether ``max_concurrent`` is shared by every Escalator process on this machine.
+    shared_limit: bool = True
 
     @property
-    def is_local_server(self) -> bool:
-        return self.kind in ("lmstudio", "ollama", "llamacpp", "vllm")
+    def urls(self) -> tuple[str, ...]:
+        """Every host of this provider, ``base_url`` first."""
+        return (self.base_url, *self.extra_urls)
 
     def api_key(self) -> str | None:
         """The API key from the environment, or None; never stored or logged."""
@@ -566,14 +572,14 @@ def _parse_providers(tables: Mapping[str, Any], source: str) -> dict[str, Provid
             s.fail(
                 f"providers.{name}.kind", None, f"is required: one of {', '.join(PROVIDER_KINDS)}"
             )
-        base_url = s.text("base_url", None)
-        if not base_url or not base_url.startswith(("http://", "https://")):
-            s.fail(f"providers.{name}.base_url", base_url, "must be an http:// or https:// URL")
+        urls = _provider_urls(s, name)
         default_env = list(DEFAULT_KEY_ENV.get(kind, ()))
         out[name] = ProviderConfig(
             name=name,
             kind=kind,
-            base_url=base_url.rstrip("/"),
+            base_url=urls[0],
+            extra_urls=urls[1:],
+            shared_limit=s.flag("shared_limit", True),
             api_key_env=s.texts("api_key_env", default_env),
             timeout_s=s.number("timeout_s", 600.0, minimum=0.001),
             connect_timeout_s=s.number("connect_timeout_s", 5.0, minimum=0.001),
@@ -593,6 +599,19 @@ def _parse_providers(tables: Mapping[str, Any], source: str) -> dict[str, Provid
             )
         s.done()
     return out
+
+
+def _provider_urls(s: _Section, name: str) -> tuple[str, ...]:
+    """``base_url`` plus ``extra_urls`` (more hosts serving the same models)."""
+    urls = (s.text("base_url", None) or "", *s.texts("extra_urls", []))
+    for n, url in enumerate(urls):
+        if not url.startswith(("http://", "https://")):
+            key = "base_url" if n == 0 else "extra_urls"
+            s.fail(f"providers.{name}.{key}", url or None, "must be an http:// or https:// URL")
+    cleaned = tuple(u.rstrip("/") for u in urls)
+    if len(set(cleaned)) != len(cleaned):
+        s.fail(f"providers.{name}.extra_urls", list(urls[1:]), "must not repeat a URL")
+    return cleaned
 
 
 def _parse_models(

@@ -29,7 +29,11 @@ SECTION_NOTES = {
 # max_concurrent: LM Studio serves about 4 requests at once (MLX models 1).
 # Also settable: timeout_s, connect_timeout_s, max_retries, backoff_base_s, backoff_max_s,
 # circuit_failures (consecutive connection failures before the endpoint is marked down),
-# circuit_cooloff_s, api_key_env.""",
+# circuit_cooloff_s, api_key_env.
+# Several hosts serving the same models (two Macs, two tunnels): extra_urls = ["http://
+#   localhost:1235"]; each request goes to the least-loaded host whose circuit is closed.
+# shared_limit (default true): max_concurrent holds for every Escalator process on this
+#   machine (lock files in the user cache dir), not just for one.""",
     "models": """\
 # Models. A model is local or paid by its price (USD per 1M tokens), not by its name.
 # tier: LOCAL_FAST (-2), LOCAL_BALANCED (-1), LOCAL_QUALITY (-1), FLASH (0), PRO (0),

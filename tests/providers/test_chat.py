@@ -152,6 +152,6 @@ async def test_lmstudio_token_sent_as_bearer(monkeypatch: pytest.MonkeyPatch) ->
 async def test_repr_never_shows_key(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-VERYSECRET")
     async with open_fleet(config_for()) as fleet:
-        text = repr(fleet.model("opus")) + repr(fleet.endpoint_for("opus"))
+        text = repr(fleet.model("opus")) + repr(fleet.pool_for("opus"))
         text += repr(fleet.config.providers["anthropic"])
     assert "VERYSECRET" not in text

@@ -105,6 +105,14 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+def _host_note(key: str, host: dict[str, Any]) -> str:
+    """One line per host of a multi-host provider: reachable, loaded, context, error."""
+    state = "up" if host["reachable"] else "DOWN" if host["reachable"] is False else "?"
+    loaded = f", loaded={_fmt(host['loaded'])}, ctx={_fmt(host['context_length'])}"
+    error = f": {host['error']}" if host.get("error") and not host["reachable"] else ""
+    return f"{key} @ {host['url']}: {state}{loaded if host['reachable'] else ''}{error}"
+
+
 def _table(header: list[str], rows: list[list[str]]) -> str:
     """Columns aligned with two spaces; never truncated (pipes and narrow terminals)."""
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
@@ -129,6 +137,7 @@ def _print(rows: list[dict[str, Any]], check: bool, bench: bool) -> None:
             cells.append(row["api_key_present"])
             if row.get("error"):
                 notes.append(f"{row['key']}: {row['error']}")
+            notes += [_host_note(row["key"], host) for host in row.get("hosts", [])]
         if bench:
             b = row["bench"]
             cells += [b["ttft_ms"], b["tokens_per_s"], b["latency_ms"]]

@@ -19,34 +19,29 @@ import httpx
 from escalator.config import ProviderConfig
 from escalator.errors import AuthenticationFailed, MalformedResponse, ProviderError
 from escalator.providers.adapter import Adapter, Route
-from escalator.providers.anthropic import ANTHROPIC_VERSION, AnthropicAdapter
 from escalator.providers.error_map import ErrorContext, empty_answer_error, map_transport
-from escalator.providers.gemini import GeminiAdapter
-from escalator.providers.openai_compat import OpenAICompatAdapter
+from escalator.providers.kinds import Provider, provider_for
+from escalator.providers.profiles import ProviderProfile
 from escalator.providers.resilience import Resilience, ResilienceSettings
 
-__all__ = ["KEY_REQUIRED", "Endpoint", "adapter_for"]
-
-# Kinds that refuse to work without an API key.
-KEY_REQUIRED = ("anthropic", "gemini", "openai")
-
-
-def adapter_for(kind: str) -> Adapter:
-    """The API family a provider kind speaks."""
-    if kind == "anthropic":
-        return AnthropicAdapter()
-    if kind == "gemini":
-        return GeminiAdapter()
-    return OpenAICompatAdapter(kind)
+__all__ = ["Endpoint"]
 
 
 class Endpoint:
-    """One configured provider with its client, adapter and resilience."""
+    """One host of a configured provider, with its client, adapter and resilience.
 
-    def __init__(self, config: ProviderConfig, settings: ResilienceSettings) -> None:
+    A provider with several ``base_urls`` (two Macs serving the same model) has one
+    ``Endpoint`` per URL, each with its own circuit breaker and concurrency limit.
+    """
+
+    def __init__(
+        self, config: ProviderConfig, settings: ResilienceSettings, url: str | None = None
+    ) -> None:
         self.config = config
-        self.adapter = adapter_for(config.kind)
-        self.resilience = Resilience(config, settings)
+        self.base_url = (url or config.base_url).rstrip("/")
+        self.provider: Provider = provider_for(config.kind)
+        self.adapter: Adapter = self.provider.adapter()
+        self.resilience = Resilience(config, settings, url=self.base_url)
         self._client: httpx.AsyncClient | None = None
 
     def __repr__(self) -> str:
@@ -58,7 +53,11 @@ class Endpoint:
 
     @property
     def url(self) -> str:
-        return self.config.base_url
+        return self.base_url
+
+    @property
+    def profile(self) -> ProviderProfile:
+        return self.provider.profile
 
     @property
     def root(self) -> str:
@@ -89,11 +88,7 @@ class Endpoint:
 
     def key_present(self) -> bool | None:
         """Whether the API key is set; None for local servers that need none."""
-        if self.config.is_local_server and self.config.kind != "lmstudio":
-            return None
-        if self.config.kind == "lmstudio":
-            return True if self.config.api_key() else None
-        return self.config.api_key() is not None
+        return self.provider.key_present(self.config.api_key())
 
     def context(self, model_id: str = "", url: str | None = None) -> ErrorContext:
         return ErrorContext(
@@ -107,9 +102,8 @@ class Endpoint:
     def headers(self, model_id: str = "") -> dict[str, str]:
         """Auth headers for this kind; raises AuthenticationFailed naming the env variable."""
         key = self.config.api_key()
-        kind = self.config.kind
         if key is None:
-            if kind in KEY_REQUIRED:
+            if self.profile.key_required:
                 env = " or ".join(self.config.api_key_env) or "an api_key_env variable"
                 raise AuthenticationFailed(
                     f"no API key for {self.name}: set {env} in the environment "
@@ -118,11 +112,7 @@ class Endpoint:
                     url=self.url,
                 )
             return {}
-        if kind == "anthropic":
-            return {"x-api-key": key, "anthropic-version": ANTHROPIC_VERSION}
-        if kind == "gemini":
-            return {"x-goog-api-key": key}
-        return {"Authorization": f"Bearer {key}"}
+        return self.provider.auth_headers(key)
 
     # ------------------------------------------------------------------ HTTP
 
@@ -142,7 +132,7 @@ class Endpoint:
         try:
             response = await self.client.post(url, json=body, params=route.params, headers=headers)
         except httpx.HTTPError as exc:
-            raise map_transport(exc, ctx, local=self.config.is_local_server) from None
+            raise map_transport(exc, ctx, local=self.profile.local) from None
         text = response.text
         if response.status_code >= 400:
             raise self._fail(response, text, ctx)
@@ -173,14 +163,14 @@ class Endpoint:
         try:
             response = await self.client.send(request, stream=True)
         except httpx.HTTPError as exc:
-            raise map_transport(exc, ctx, local=self.config.is_local_server) from None
+            raise map_transport(exc, ctx, local=self.profile.local) from None
         try:
             if response.status_code >= 400:
                 text = (await response.aread()).decode("utf-8", "replace")
                 raise self._fail(response, text, ctx)
             yield response
         except httpx.HTTPError as exc:
-            raise map_transport(exc, ctx, local=self.config.is_local_server) from None
+            raise map_transport(exc, ctx, local=self.profile.local) from None
         finally:
             await response.aclose()
 
@@ -192,7 +182,7 @@ class Endpoint:
         try:
             response = await self.client.get(url, headers=headers)
         except httpx.HTTPError as exc:
-            raise map_transport(exc, ctx, local=self.config.is_local_server) from None
+            raise map_transport(exc, ctx, local=self.profile.local) from None
         text = response.text
         if response.status_code >= 400:
             raise self._fail(response, text, ctx)

@@ -32,6 +32,7 @@ from escalator.errors import (
     RateLimited,
     SpendLimitReached,
 )
+from escalator.providers.profiles import profile_of
 
 __all__ = [
     "ErrorContext",
@@ -325,14 +326,10 @@ def _gemini_reasons(body: Any) -> set[str]:
     }
 
 
-# Servers whose empty 200 answer means "the prompt does not fit" (PROVIDERS.md).
-EMPTY_ANSWER_MEANS_OVERFLOW = ("lmstudio", "llamacpp")
-
-
 def empty_answer_error(kind: str, ctx: ErrorContext) -> ProviderError:
     """An empty 200 body or stream: a context overflow where the server means that."""
     kw = ctx.kw(200, "", {})
-    if kind in EMPTY_ANSWER_MEANS_OVERFLOW:
+    if profile_of(kind).empty_answer_means_overflow:
         return ContextOverflow(
             f"{ctx.provider} sent an empty answer, which this server does when the prompt "
             "does not fit the loaded context; shorten the prompt or load the model with a "

@@ -1,4 +1,4 @@
-"""The fleet: every configured model, one endpoint (and HTTP client) per provider.
+"""The fleet: every configured model, one endpoint pool (one client per host) per provider.
 
 ::
 
@@ -16,8 +16,9 @@ from escalator.config import Config
 from escalator.errors import EndpointUnreachable, ProviderError, ProviderTimeout
 from escalator.providers.endpoint import Endpoint
 from escalator.providers.model import HttpChatModel
+from escalator.providers.pool import EndpointPool
 from escalator.providers.resilience import ResilienceSettings
-from escalator.providers.status import LoadState, ModelStatus, probe
+from escalator.providers.status import HostStatus, LoadState, ModelStatus
 
 __all__ = ["LOAD_STATE_TTL_S", "Fleet", "open_fleet"]
 
@@ -31,11 +32,11 @@ class Fleet:
     def __init__(self, config: Config, settings: ResilienceSettings | None = None) -> None:
         self.config = config
         self.settings = settings or ResilienceSettings()
-        self.endpoints = {
-            name: Endpoint(pcfg, self.settings) for name, pcfg in config.providers.items()
+        self.pools = {
+            name: EndpointPool(pcfg, self.settings) for name, pcfg in config.providers.items()
         }
         self._models: dict[str, HttpChatModel] = {}
-        self._states: dict[str, tuple[float, LoadState]] = {}
+        self._states: dict[tuple[str, str], tuple[float, LoadState]] = {}
 
     async def __aenter__(self) -> Fleet:
         return self
@@ -49,67 +50,82 @@ class Fleet:
         await self.aclose()
 
     async def aclose(self) -> None:
-        await asyncio.gather(*(ep.aclose() for ep in self.endpoints.values()))
+        await asyncio.gather(*(pool.aclose() for pool in self.pools.values()))
 
-    def endpoint_for(self, key: str) -> Endpoint:
-        return self.endpoints[self.config.registry.get(key).provider]
+    def pool_for(self, key: str) -> EndpointPool:
+        return self.pools[self.config.registry.get(key).provider]
 
     def model(self, key: str) -> HttpChatModel:
         """The chat model for a configured key; InputError naming the keys otherwise."""
         if key not in self._models:
             spec = self.config.registry.get(key)
-            self._models[key] = HttpChatModel(spec, self.endpoints[spec.provider])
+            self._models[key] = HttpChatModel(spec, self.pools[spec.provider])
         return self._models[key]
 
-    async def _state(self, key: str) -> LoadState:
+    async def _state(self, key: str, ep: Endpoint) -> LoadState:
         spec = self.config.registry.get(key)
-        ep = self.endpoints[spec.provider]
         now = self.settings.clock()
-        cached = self._states.get(key)
+        cached = self._states.get((key, ep.url))
         if cached is not None and now - cached[0] < LOAD_STATE_TTL_S:
             return cached[1]
-        state = await ep.resilience.call(lambda: probe(ep, spec), retry=False)
-        self._states[key] = (self.settings.clock(), state)
+        state = await ep.resilience.call(lambda: ep.provider.probe(ep, spec), retry=False)
+        self._states[(key, ep.url)] = (self.settings.clock(), state)
         return state
 
     async def check(self, key: str) -> ModelStatus:
-        """Reachability, load state and context window; never raises for provider trouble."""
+        """Reachability, load state and context window, per host and overall.
+
+        Never raises for provider trouble. With several hosts the model is reachable
+        when any host is, and ``hosts`` holds each host's own answer.
+        """
         spec = self.config.registry.get(key)
-        ep = self.endpoints[spec.provider]
-        key_present = ep.key_present()
-
-        def status(
-            reachable: bool | None, state: LoadState | None, error: str | None
-        ) -> ModelStatus:
-            return ModelStatus(
-                model=key,
-                provider=spec.provider,
-                reachable=reachable,
-                loaded=state.loaded if state else None,
-                context_length=state.context_length if state else None,
-                api_key_present=key_present,
-                error=error,
-            )
-
+        pool = self.pools[spec.provider]
+        key_present = pool.primary.key_present()
         if key_present is False:
-            env = " or ".join(ep.config.api_key_env) or "the api_key_env variable"
-            return status(None, None, f"not checked: set {env} to use {spec.provider}")
+            env = " or ".join(pool.config.api_key_env) or "the api_key_env variable"
+            note = f"not checked: set {env} to use {spec.provider}"
+            return ModelStatus(key, spec.provider, None, None, None, key_present, note)
+        hosts = await asyncio.gather(*(self._check_host(key, ep) for ep in pool.endpoints))
+        best = next((h for h in hosts if h.reachable), hosts[0])
+        return ModelStatus(
+            model=key,
+            provider=spec.provider,
+            reachable=best.reachable,
+            loaded=best.loaded,
+            context_length=best.context_length,
+            api_key_present=key_present,
+            error=best.error,
+            hosts=tuple(hosts) if len(hosts) > 1 else (),
+        )
+
+    async def _check_host(self, key: str, ep: Endpoint) -> HostStatus:
         try:
-            state = await self._state(key)
+            state = await self._state(key, ep)
         except ProviderError as exc:
-            return status(_reachable(exc), None, str(exc))
-        return status(True, state, state.note)
+            return HostStatus(ep.url, _reachable(exc), None, None, str(exc))
+        return HostStatus(ep.url, True, state.loaded, state.context_length, state.note)
 
     async def loaded_context_length(self, key: str) -> int | None:
-        """The context the server has the model loaded with (local servers), else None."""
+        """The context local servers have the model loaded with, else None.
+
+        With several hosts, the smallest loaded context among the healthy ones: a
+        request may land on any of them.
+        """
         spec = self.config.registry.get(key)
-        if not self.endpoints[spec.provider].config.is_local_server:
+        pool = self.pools[spec.provider]
+        if not pool.primary.profile.local:
             return None
-        try:
-            state = await self._state(key)
-        except ProviderError:
-            return None
-        return state.context_length if state.loaded else None
+        contexts: list[int] = []
+        for ep in pool.endpoints:
+            if not ep.resilience.healthy:
+                continue
+            try:
+                state = await self._state(key, ep)
+            except ProviderError:
+                continue
+            if state.loaded and state.context_length:
+                contexts.append(state.context_length)
+        return min(contexts) if contexts else None
 
 
 def _reachable(exc: ProviderError) -> bool:

@@ -17,6 +17,7 @@ from escalator.providers.adapter import Answer, Route
 from escalator.providers.base import ChatRequest, ChatResponse, TokenCallback, Usage
 from escalator.providers.endpoint import Endpoint
 from escalator.providers.openai_compat import OpenAICompatAdapter
+from escalator.providers.pool import EndpointPool
 from escalator.providers.sse import iter_sse
 from escalator.providers.tokens import count_tokens
 from escalator.registry import ModelSpec
@@ -35,14 +36,23 @@ class _Timing:
 
 
 class HttpChatModel:
-    """A ``ChatModel`` over HTTP; raises ``ProviderError`` subclasses."""
+    """A ``ChatModel`` over HTTP; raises ``ProviderError`` subclasses.
 
-    def __init__(self, spec: ModelSpec, endpoint: Endpoint) -> None:
+    Each call goes to one endpoint of the provider's pool (the least-loaded healthy
+    host); ``ChatResponse.stats["endpoint"]`` says which one answered.
+    """
+
+    def __init__(self, spec: ModelSpec, pool: EndpointPool) -> None:
         self.spec = spec
-        self.endpoint = endpoint
+        self.pool = pool
 
     def __repr__(self) -> str:
-        return f"HttpChatModel({self.spec.key!r} -> {self.endpoint!r})"
+        return f"HttpChatModel({self.spec.key!r} -> {self.pool!r})"
+
+    @property
+    def endpoint(self) -> Endpoint:
+        """The first configured host (request shaping is the same on every host)."""
+        return self.pool.primary
 
     async def chat(
         self, request: ChatRequest, on_token: TokenCallback | None = None
@@ -50,53 +60,57 @@ class HttpChatModel:
         stream = request.stream or on_token is not None
         timing = _Timing()
         began = time.perf_counter()
-        answer = await self.endpoint.resilience.call(
-            lambda: self._attempt(request, stream, on_token, timing),
+        answer, url = await self.pool.call(
+            lambda ep: self._attempt(ep, request, stream, on_token, timing),
             may_retry=lambda exc: not timing.emitted,
         )
         latency_s = time.perf_counter() - began
-        return self._response(request, answer, timing, latency_s, stream)
+        response = self._response(request, answer, timing, latency_s, stream)
+        if len(self.pool.endpoints) > 1:
+            response.stats["endpoint"] = url
+        return response
 
     async def _attempt(
         self,
+        ep: Endpoint,
         request: ChatRequest,
         stream: bool,
         on_token: TokenCallback | None,
         timing: _Timing,
-    ) -> Answer:
+    ) -> tuple[Answer, str]:
         timing.start = time.perf_counter()
         timing.first_token = None
         if stream:
-            answer = await self._stream(request, on_token, timing)
+            answer = await self._stream(ep, request, on_token, timing)
         else:
-            answer = await self._complete(request)
+            answer = await self._complete(ep, request)
         timing.end = time.perf_counter()
-        return answer
+        return answer, ep.url
 
-    async def _complete(self, request: ChatRequest) -> Answer:
-        adapter = self.endpoint.adapter
+    async def _complete(self, ep: Endpoint, request: ChatRequest) -> Answer:
+        adapter = ep.adapter
         body = adapter.body(self.spec, request, False)
         try:
-            return await self._post(adapter.route(self.spec, False), body)
+            return await self._post(ep, adapter.route(self.spec, False), body)
         except ProviderError as exc:
             if isinstance(adapter, OpenAICompatAdapter) and adapter.fall_back(exc):
-                return await self._post(adapter.route(self.spec, False), body)
+                return await self._post(ep, adapter.route(self.spec, False), body)
             raise
 
-    async def _post(self, route: Route, body: dict[str, Any]) -> Answer:
-        data, raw = await self.endpoint.post_json(route, body, self.spec.model_id)
-        ctx = self.endpoint.context(self.spec.model_id, self.endpoint.root + route.path)
-        return self.endpoint.adapter.parse(data, raw, ctx)
+    async def _post(self, ep: Endpoint, route: Route, body: dict[str, Any]) -> Answer:
+        data, raw = await ep.post_json(route, body, self.spec.model_id)
+        ctx = ep.context(self.spec.model_id, ep.root + route.path)
+        return ep.adapter.parse(data, raw, ctx)
 
     async def _stream(
-        self, request: ChatRequest, on_token: TokenCallback | None, timing: _Timing
+        self, ep: Endpoint, request: ChatRequest, on_token: TokenCallback | None, timing: _Timing
     ) -> Answer:
-        adapter = self.endpoint.adapter
+        adapter = ep.adapter
         route = adapter.route(self.spec, True)
-        url = self.endpoint.root + route.path
-        parser = adapter.stream_parser(self.endpoint.context(self.spec.model_id, url))
+        url = ep.root + route.path
+        parser = adapter.stream_parser(ep.context(self.spec.model_id, url))
         body = adapter.body(self.spec, request, True)
-        async with self.endpoint.stream(route, body, self.spec.model_id) as response:
+        async with ep.stream(route, body, self.spec.model_id) as response:
             async for event in iter_sse(response):
                 piece = parser.feed(event)
                 if piece:

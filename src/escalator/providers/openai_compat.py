@@ -15,6 +15,7 @@ from escalator.errors import MalformedResponse, ProviderError
 from escalator.providers.adapter import Answer, Route, normalize_finish
 from escalator.providers.base import ChatRequest, Usage
 from escalator.providers.error_map import ErrorContext, empty_answer_error, map_openai_compat
+from escalator.providers.profiles import profile_of
 from escalator.providers.sse import SSEEvent
 from escalator.registry import ModelSpec
 
@@ -31,7 +32,7 @@ class OpenAICompatAdapter:
 
     def __init__(self, kind: str) -> None:
         self.kind = kind
-        self.native = kind == "lmstudio"
+        self.native = profile_of(kind).native_chat_route
 
     def route(self, spec: ModelSpec, stream: bool) -> Route:
         return Route(LMSTUDIO_NATIVE_CHAT if self.native and not stream else V1_CHAT)

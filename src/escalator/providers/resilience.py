@@ -20,6 +20,7 @@ from typing import TypeVar
 
 from escalator.config import ProviderConfig
 from escalator.errors import CircuitOpen, EndpointUnreachable, ProviderError
+from escalator.providers.slots import SharedSlots
 
 __all__ = ["MAX_RETRY_AFTER_S", "CircuitBreaker", "Resilience", "ResilienceSettings", "backoff_s"]
 
@@ -89,15 +90,41 @@ class CircuitBreaker:
 
 
 class Resilience:
-    """One provider's retry policy, semaphore and circuit breaker."""
+    """One endpoint's retry policy, concurrency limits and circuit breaker.
 
-    def __init__(self, config: ProviderConfig, settings: ResilienceSettings) -> None:
+    ``max_concurrent`` holds within this process (a semaphore) and, with the provider's
+    ``shared_limit``, across every Escalator process on the machine (``SharedSlots``).
+    ``in_flight`` counts calls holding or waiting for a slot (the pool's load measure).
+    """
+
+    def __init__(
+        self, config: ProviderConfig, settings: ResilienceSettings, url: str | None = None
+    ) -> None:
         self.config = config
+        self.url = url or config.base_url
         self.settings = settings
         self.semaphore = asyncio.Semaphore(config.max_concurrent)
+        self.shared = SharedSlots(self.url, config.max_concurrent) if config.shared_limit else None
+        self.in_flight = 0
         self.breaker = CircuitBreaker(
             config.circuit_failures, config.circuit_cooloff_s, clock=settings.clock
         )
+
+    @property
+    def healthy(self) -> bool:
+        """False while the circuit breaker fails fast."""
+        return self.breaker.open_until is None or self.breaker.open_until <= self.settings.clock()
+
+    async def _run(self, op: Callable[[], Awaitable[T]]) -> T:
+        self.in_flight += 1
+        try:
+            async with self.semaphore:
+                if self.shared is None:
+                    return await op()
+                async with self.shared.hold():
+                    return await op()
+        finally:
+            self.in_flight -= 1
 
     async def call(
         self,
@@ -110,10 +137,9 @@ class Resilience:
         retry (a stream that already delivered tokens cannot be replayed)."""
         attempt = 0
         while True:
-            self.breaker.check(self.config.name, self.config.base_url)
+            self.breaker.check(self.config.name, self.url)
             try:
-                async with self.semaphore:
-                    result = await op()
+                result = await self._run(op)
             except ProviderError as exc:
                 self._record(exc)
                 allowed = retry and (may_retry is None or may_retry(exc))

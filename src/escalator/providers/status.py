@@ -1,22 +1,60 @@
 """What a server says about a model: reachable, loaded, with which context window.
 
-One probe per provider kind: LM Studio's ``/api/v1/models`` (0.4+) then
-``/api/v0/models`` then ``/v1/models``; Ollama's ``/api/ps`` and ``/api/tags``;
-llama.cpp's ``/v1/models`` (+ ``/props``); OpenAI-style ``/v1/models``; Anthropic's and
-Gemini's model endpoints (only when the API key is set).
+One probe per server family, chosen by the provider class (``providers.kinds``): LM
+Studio's ``/api/v1/models`` (0.4+) then ``/api/v0/models`` then ``/v1/models``; Ollama's
+``/api/ps`` and ``/api/tags``; llama.cpp's ``/v1/models`` (+ ``/props``); OpenAI-style
+``/v1/models``; Anthropic's and Gemini's model endpoints (only when the API key is set).
+A probe reads through anything with ``get_json`` (an ``Endpoint``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import asdict, dataclass
+from typing import Any, Protocol
 
 from escalator.errors import MalformedResponse, ModelNotFound, ProviderError
-from escalator.providers.endpoint import Endpoint
+from escalator.providers.profiles import ProviderProfile
 from escalator.registry import ModelSpec
 
-__all__ = ["LoadState", "ModelStatus", "probe"]
+__all__ = [
+    "HostStatus",
+    "JsonSource",
+    "LoadState",
+    "ModelStatus",
+    "probe_anthropic",
+    "probe_gemini",
+    "probe_llamacpp",
+    "probe_lmstudio",
+    "probe_ollama",
+    "probe_openai_models",
+]
+
+
+class JsonSource(Protocol):
+    """What a probe needs of an endpoint: its name, its profile and JSON over GET."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def profile(self) -> ProviderProfile: ...
+
+    async def get_json(self, path: str, *, model_id: str = "", auth: bool = True) -> Any: ...
+
+
+@dataclass(frozen=True)
+class HostStatus:
+    """One host's answer, for a provider with several ``base_url``s."""
+
+    url: str
+    reachable: bool | None
+    loaded: bool | None
+    context_length: int | None
+    error: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 @dataclass(frozen=True)
@@ -30,9 +68,10 @@ class ModelStatus:
     context_length: int | None
     api_key_present: bool | None
     error: str | None = None
+    hosts: tuple[HostStatus, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "model": self.model,
             "provider": self.provider,
             "reachable": self.reachable,
@@ -41,6 +80,9 @@ class ModelStatus:
             "api_key_present": self.api_key_present,
             "error": self.error,
         }
+        if self.hosts:
+            out["hosts"] = [h.to_json() for h in self.hosts]
+        return out
 
 
 @dataclass(frozen=True)
@@ -78,7 +120,7 @@ def _missing(model_id: str, items: Iterable[Any], *keys: str) -> LoadState:
     return LoadState(False, None, f"the server does not have {model_id!r} (it has: {listed})")
 
 
-async def _lmstudio(ep: Endpoint, spec: ModelSpec) -> LoadState:
+async def probe_lmstudio(ep: JsonSource, spec: ModelSpec) -> LoadState:
     try:
         data = await ep.get_json("/api/v1/models")
         models = data.get("models") if isinstance(data, dict) else None
@@ -96,7 +138,7 @@ async def _lmstudio(ep: Endpoint, spec: ModelSpec) -> LoadState:
             return _lmstudio_v0(items, spec.model_id)
     except (MalformedResponse, ModelNotFound):
         pass
-    return await _openai_models(ep, spec)
+    return await probe_openai_models(ep, spec)
 
 
 def _lmstudio_v1(models: list[Any], model_id: str) -> LoadState:
@@ -120,7 +162,7 @@ def _lmstudio_v0(items: list[Any], model_id: str) -> LoadState:
     return LoadState(True, ctx or _int(item.get("max_context_length")))
 
 
-async def _ollama(ep: Endpoint, spec: ModelSpec) -> LoadState:
+async def probe_ollama(ep: JsonSource, spec: ModelSpec) -> LoadState:
     ps = await ep.get_json("/api/ps")
     running = ps.get("models") if isinstance(ps, dict) else None
     item = _find(running or [], spec.model_id, "name", "model")
@@ -133,7 +175,7 @@ async def _ollama(ep: Endpoint, spec: ModelSpec) -> LoadState:
     return _missing(spec.model_id, pulled or [], "name")
 
 
-async def _openai_models(ep: Endpoint, spec: ModelSpec) -> LoadState:
+async def probe_openai_models(ep: JsonSource, spec: ModelSpec) -> LoadState:
     """``/v1/models``: listed means servable; vLLM adds ``max_model_len``."""
     data = await ep.get_json("/v1/models")
     items = data.get("data") if isinstance(data, dict) else None
@@ -142,11 +184,11 @@ async def _openai_models(ep: Endpoint, spec: ModelSpec) -> LoadState:
     item = _find(items, spec.model_id, "id")
     if item is None:
         return _missing(spec.model_id, items, "id")
-    loaded = None if ep.config.kind == "lmstudio" else True  # LM Studio lists JIT models
+    loaded = None if ep.profile.lists_unloaded_models else True
     return LoadState(loaded, _int(item.get("max_model_len")))
 
 
-async def _llamacpp(ep: Endpoint, spec: ModelSpec) -> LoadState:
+async def probe_llamacpp(ep: JsonSource, spec: ModelSpec) -> LoadState:
     """llama.cpp serves the one model it was started with, whatever ``model`` says."""
     await ep.get_json("/v1/models")
     try:
@@ -158,28 +200,19 @@ async def _llamacpp(ep: Endpoint, spec: ModelSpec) -> LoadState:
     return LoadState(True, ctx or (_int(props.get("n_ctx")) if isinstance(props, dict) else None))
 
 
-async def _cloud(ep: Endpoint, spec: ModelSpec) -> LoadState:
-    path = (
-        f"/v1beta/models/{spec.model_id}"
-        if ep.config.kind == "gemini"
-        else f"/v1/models/{spec.model_id}"
-    )
+async def probe_anthropic(ep: JsonSource, spec: ModelSpec) -> LoadState:
+    """Anthropic's ``/v1/models/{id}``: exists, with its input limit where given."""
+    return await _cloud(ep, spec, f"/v1/models/{spec.model_id}")
+
+
+async def probe_gemini(ep: JsonSource, spec: ModelSpec) -> LoadState:
+    """Gemini's ``/v1beta/models/{id}``: exists, with ``inputTokenLimit``."""
+    return await _cloud(ep, spec, f"/v1beta/models/{spec.model_id}")
+
+
+async def _cloud(ep: JsonSource, spec: ModelSpec, path: str) -> LoadState:
     data = await ep.get_json(path, model_id=spec.model_id)
     if not isinstance(data, dict):
         return LoadState(None, None)
     ctx = _int(data.get("inputTokenLimit")) or _int(data.get("max_input_tokens"))
     return LoadState(None, ctx)
-
-
-async def probe(ep: Endpoint, spec: ModelSpec) -> LoadState:
-    """Ask the server about one model; raises the mapped ``ProviderError`` on failure."""
-    kind = ep.config.kind
-    if kind == "lmstudio":
-        return await _lmstudio(ep, spec)
-    if kind == "ollama":
-        return await _ollama(ep, spec)
-    if kind == "llamacpp":
-        return await _llamacpp(ep, spec)
-    if kind in ("anthropic", "gemini"):
-        return await _cloud(ep, spec)
-    return await _openai_models(ep, spec)
