@@ -9,6 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# The machine running the suite is shared and often loaded: hypothesis's per-example
+# deadline (200 ms) and its too-slow health check measure that load, not our code.
+settings.register_profile("escalator", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("escalator")
 
 SECRET_ENV = (
     "ANTHROPIC_API_KEY",
