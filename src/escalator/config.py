@@ -77,6 +77,9 @@ class ProviderConfig:
     extra_urls: tuple[str, ...] = ()
     # Whether ``max_concurrent`` is shared by every Escalator process on this machine.
     shared_limit: bool = True
+    # How long to wait for a model the server is still loading (``model_not_loaded``)
+    # before the error goes up and the task escalates; 0 escalates at once.
+    load_wait_s: float = 0.0
 
     @property
     def urls(self) -> tuple[str, ...]:
@@ -580,6 +583,7 @@ def _parse_providers(tables: Mapping[str, Any], source: str) -> dict[str, Provid
             base_url=urls[0],
             extra_urls=urls[1:],
             shared_limit=s.flag("shared_limit", True),
+            load_wait_s=s.number("load_wait_s", 0.0),
             api_key_env=s.texts("api_key_env", default_env),
             timeout_s=s.number("timeout_s", 600.0, minimum=0.001),
             connect_timeout_s=s.number("connect_timeout_s", 5.0, minimum=0.001),

@@ -33,7 +33,9 @@ SECTION_NOTES = {
 # Several hosts serving the same models (two Macs, two tunnels): extra_urls = ["http://
 #   localhost:1235"]; each request goes to the least-loaded host whose circuit is closed.
 # shared_limit (default true): max_concurrent holds for every Escalator process on this
-#   machine (lock files in the user cache dir), not just for one.""",
+#   machine (lock files in the user cache dir), not just for one.
+# load_wait_s (default 0): how long to wait for a model the server is still loading
+#   (LM Studio swapping models) before escalating; 0 escalates at once.""",
     "models": """\
 # Models. A model is local or paid by its price (USD per 1M tokens), not by its name.
 # tier: LOCAL_FAST (-2), LOCAL_BALANCED (-1), LOCAL_QUALITY (-1), FLASH (0), PRO (0),

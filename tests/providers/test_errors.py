@@ -348,3 +348,27 @@ def test_retry_after_forms() -> None:
     assert 25 <= (retry_after_s({"retry-after": later}) or 0) <= 31
     assert retry_after_s({}) is None
     assert retry_after_s({}, {"error": {"details": [{"retryDelay": "4s"}]}}) == 4.0
+
+
+async def test_a_loading_model_is_waited_for_within_load_wait_s(
+    lms: LMStudioFake, sleeps: SleepLog
+) -> None:
+    """LM Studio swapping a model in: poll every LOAD_POLL_S until load_wait_s, then answer."""
+    not_loaded = Reply.error(400, {"error": "No models loaded. Please load a model"})
+    lms.script(QWEN, not_loaded, not_loaded, "loaded now")
+    cfg = config_for(lmstudio_url=lms.url, extra={"providers": {"lmstudio": {"load_wait_s": 10.0}}})
+    answer = await _ask(cfg, "qwen3-30b", sleeps)
+    assert answer.text == "loaded now"
+    assert sleeps.delays == [2.0, 2.0]
+
+
+async def test_a_model_still_loading_after_load_wait_s_escalates(
+    lms: LMStudioFake, sleeps: SleepLog
+) -> None:
+    not_loaded = Reply.error(400, {"error": "No models loaded. Please load a model"})
+    lms.script(QWEN, *[not_loaded] * 10)
+    cfg = config_for(lmstudio_url=lms.url, extra={"providers": {"lmstudio": {"load_wait_s": 5.0}}})
+    with pytest.raises(ModelNotLoaded):
+        await _ask(cfg, "qwen3-30b", sleeps)
+    assert sum(sleeps.delays) == pytest.approx(5.0)
+    assert len(lms.requests_to("chat")) == 4  # at 0, 2, 4 and 5 s

@@ -12,6 +12,7 @@ from mcp.server.mcpserver.tools import Tool
 from mcp.types import ToolAnnotations
 
 from escalator.config import Config
+from escalator.live_config import LiveConfig
 from escalator.mcpserver.outputs import compact_schema
 from escalator.mcpserver.tools import Toolbox
 
@@ -52,8 +53,8 @@ def _tool(fn: Callable[..., Any], name: str, annotations: ToolAnnotations) -> To
     return tool
 
 
-def build_server(config: Config) -> MCPServer:
-    """An MCP server whose tools run against ``config``."""
+def build_server(config: Config | LiveConfig) -> MCPServer:
+    """An MCP server whose tools run against ``config`` (a ``LiveConfig`` follows its file)."""
     tools = Toolbox(config)
     return MCPServer(
         SERVER_NAME,

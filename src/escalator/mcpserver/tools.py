@@ -20,6 +20,7 @@ from pydantic import Field
 
 from escalator.config import Config
 from escalator.errors import EscalatorError, InputError, UserError
+from escalator.live_config import LiveConfig
 from escalator.mcpserver.outputs import (
     ClassificationOut,
     ModelsReport,
@@ -81,10 +82,18 @@ def translate_errors(tool: str) -> Iterator[None]:
 
 
 class Toolbox:
-    """The tools of one server, bound to its configuration."""
+    """The tools of one server, bound to its (live) configuration.
 
-    def __init__(self, config: Config) -> None:
-        self.config = config
+    ``config`` is read afresh by every tool call, so a reloaded file applies to new
+    tasks while running ones keep the ``Config`` they started with.
+    """
+
+    def __init__(self, config: Config | LiveConfig) -> None:
+        self.live = config if isinstance(config, LiveConfig) else LiveConfig(config)
+
+    @property
+    def config(self) -> Config:
+        return self.live.current()
 
     # ------------------------------------------------------------------ helpers
 

@@ -19,16 +19,26 @@ from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from escalator.config import ProviderConfig
-from escalator.errors import CircuitOpen, EndpointUnreachable, ProviderError
+from escalator.errors import CircuitOpen, EndpointUnreachable, ModelNotLoaded, ProviderError
 from escalator.providers.slots import SharedSlots
 
-__all__ = ["MAX_RETRY_AFTER_S", "CircuitBreaker", "Resilience", "ResilienceSettings", "backoff_s"]
+__all__ = [
+    "LOAD_POLL_S",
+    "MAX_RETRY_AFTER_S",
+    "CircuitBreaker",
+    "Resilience",
+    "ResilienceSettings",
+    "backoff_s",
+]
 
 T = TypeVar("T")
 
 # A retry-after longer than this is not waited for: the error goes up to the caller
 # (the engine escalates instead of blocking a task for minutes).
 MAX_RETRY_AFTER_S = 120.0
+
+# How often a model that the server is still loading is asked again (``load_wait_s``).
+LOAD_POLL_S = 2.0
 
 
 @dataclass(frozen=True)
@@ -136,6 +146,7 @@ class Resilience:
         """Run ``op`` with retries; ``retry=False`` runs it once; ``may_retry`` can veto a
         retry (a stream that already delivered tokens cannot be replayed)."""
         attempt = 0
+        loading_since: float | None = None
         while True:
             self.breaker.check(self.config.name, self.url)
             try:
@@ -143,10 +154,14 @@ class Resilience:
             except ProviderError as exc:
                 self._record(exc)
                 allowed = retry and (may_retry is None or may_retry(exc))
-                delay = self._delay(exc, attempt) if allowed else None
+                if allowed and isinstance(exc, ModelNotLoaded):
+                    loading_since = loading_since or self.settings.clock()
+                    delay = self._load_wait(loading_since)
+                else:
+                    delay = self._delay(exc, attempt) if allowed else None
+                    attempt += 1
                 if delay is None:
                     raise
-                attempt += 1
                 await self.settings.sleep(delay)
             else:
                 self.breaker.record_success()
@@ -157,6 +172,11 @@ class Resilience:
             self.breaker.record_failure(exc)
         elif not isinstance(exc, CircuitOpen):
             self.breaker.record_success()  # the endpoint answered
+
+    def _load_wait(self, since: float) -> float | None:
+        """While the server swaps the model in, poll until ``load_wait_s`` has passed."""
+        left = self.config.load_wait_s - (self.settings.clock() - since)
+        return min(LOAD_POLL_S, left) if left > 0 else None
 
     def _delay(self, exc: ProviderError, attempt: int) -> float | None:
         """Seconds to wait before the next try, or None to give up."""
