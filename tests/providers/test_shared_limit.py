@@ -18,15 +18,22 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _run_two_processes(tmp_path: Path, *, shared: bool) -> int:
     """Two processes, 4 concurrent calls each, limit 2: the most requests seen at once."""
-    with LMStudioFake(default=Reply("ok", delay_s=0.4)) as lms:
+    with LMStudioFake(default=Reply("ok", delay_s=0.5)) as lms:
         config = write_config(
             tmp_path / f"escalator-{shared}.toml",
             lmstudio_url=lms.url,
             extra={"providers": {"lmstudio": {"max_concurrent": 2, "shared_limit": shared}}},
         )
         env = {**os.environ, "ESCALATOR_LOCK_DIR": str(tmp_path / "locks")}
+        go = tmp_path / f"go-{shared}"
         argv = [sys.executable, "-m", "tests.providers.shared_limit_driver", str(config), "4"]
-        procs = [subprocess.Popen(argv, cwd=ROOT, env=env) for _ in range(2)]
+        procs = [
+            subprocess.Popen([*argv, str(go)], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+            for _ in range(2)
+        ]
+        for proc in procs:
+            assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+        go.touch()
         codes = [p.wait(timeout=120) for p in procs]
         assert codes == [0, 0]
         assert len(lms.requests_to("chat")) == 8
