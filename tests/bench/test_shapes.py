@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import csv
 import difflib
+import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -136,6 +138,20 @@ def test_the_bench_on_each_shape(name: str, gate: str, tmp_path: Path) -> None:
     for (model, pid, sample), (_, hidden) in expected.items():
         if sample == 0:
             assert run.sample0[(model, pid)] == bool(hidden)
+    assert summary.to_json()["sample0_vs_outcomes_csv"] == {
+        "compared": len(run.sample0),
+        "differ": 0,
+        "differences": [],
+    }
+    if name == "stubs":  # a recorded outcome the scorer disagrees with is reported
+        copy = tmp_path / "copy"
+        shutil.copytree(SHAPES / name, copy)
+        csv_path = copy / "outcomes.csv"
+        csv_path.write_text(
+            csv_path.read_text().replace("cloud-x,Stub/0,0,1,1,1", "cloud-x,Stub/0,0,1,1,0")
+        )
+        moved = summarise(replace(run, suite=load_suite(copy)))
+        assert moved.recorded_differences == ["cloud-x Stub/0: scored 1, outcomes.csv 0"]
     free = [summary.baselines[m.slug].pass_rate for m in suite.models if m.is_local]
     if gate == "agreement":  # the naive gate accepts the first passing answer, right or not
         assert summary.pass_rate >= max(free)  # no worse than the best free model alone

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from escalator.bench.runner import BenchRun
-from escalator.bench.suite import ModelRecord
+from escalator.bench.suite import ModelRecord, load_outcomes
 from escalator.bench.tokens import count_tokens
 
 __all__ = ["Baseline", "BenchSummary", "summarise"]
@@ -58,6 +58,7 @@ class BenchSummary:
     baselines: dict[str, Baseline]
     oracle: Baseline
     strongest: str
+    recorded_differences: list[str] | None = None  # sample-0 scores unlike outcomes.csv
 
     @property
     def tasks(self) -> int:
@@ -102,6 +103,15 @@ class BenchSummary:
             "scoring_reruns": run.scoring_reruns,
             "scoring_reruns_skipped": run.scoring_reruns_skipped,
             "unrecognised_requests": run.unrecognised,
+            "sample0_vs_outcomes_csv": (
+                None
+                if self.recorded_differences is None
+                else {
+                    "compared": len(run.sample0),
+                    "differ": len(self.recorded_differences),
+                    "differences": list(self.recorded_differences),
+                }
+            ),
             "records": [r.to_json() for r in run.records],
         }
 
@@ -124,7 +134,21 @@ def summarise(run: BenchRun) -> BenchSummary:
         baselines=baselines,
         oracle=_oracle(run, baselines),
         strongest=strongest,
+        recorded_differences=_recorded_differences(run),
     )
+
+
+def _recorded_differences(run: BenchRun) -> list[str] | None:
+    """Every model's sample-0 score that differs from the suite's outcomes.csv."""
+    recorded = load_outcomes(run.suite.path)
+    if recorded is None:
+        return None
+    out = []
+    for (model, pid), passed in sorted(run.sample0.items()):
+        expected = recorded.get((model, pid, 0))
+        if expected is not None and expected != passed:
+            out.append(f"{model} {pid}: scored {int(passed)}, outcomes.csv {int(expected)}")
+    return out
 
 
 def _prompt_tokens(run: BenchRun, problem_id: str) -> int:

@@ -7,6 +7,7 @@ needs and raises ``InputError`` naming the file, line and field that is wrong.
 
 from __future__ import annotations
 
+import csv
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from typing import Any
 
 from escalator.errors import InputError
 
-__all__ = ["Generation", "ModelRecord", "Problem", "Suite", "load_suite"]
+__all__ = ["Generation", "ModelRecord", "Problem", "Suite", "load_outcomes", "load_suite"]
 
 PROBLEM_FIELDS = ("id", "entry_point", "prompt", "context", "visible_tests", "hidden_test")
 MODEL_FIELDS = ("slug", "price_in_per_mtok", "price_out_per_mtok")
@@ -262,3 +263,22 @@ def _load_generations(root: Path, slug: str, ids: set[str]) -> dict[str, list[Ge
             raise InputError(f"{where}: problem id {pid!r} is not in problems.jsonl")
         by_problem.setdefault(pid, {})[sample] = Generation(pid, sample, _text(obj, "code", where))
     return {pid: [s[k] for k in sorted(s)] for pid, s in by_problem.items()}
+
+
+def load_outcomes(root: Path) -> dict[tuple[str, str, int], bool] | None:
+    """``hidden_pass`` per (model, problem, sample) from the suite's outcomes.csv, if any."""
+    path = root / "outcomes.csv"
+    if not path.is_file():
+        return None
+    out: dict[tuple[str, str, int], bool] = {}
+    with path.open(encoding="utf-8", newline="") as fh:
+        for number, row in enumerate(csv.DictReader(fh), 2):
+            try:
+                key = (row["model"], row["id"], int(row["sample"]))
+                out[key] = row["hidden_pass"].strip() == "1"
+            except (KeyError, TypeError, ValueError, AttributeError):
+                raise InputError(
+                    f"{path}:{number}: needs model,id,sample,...,hidden_pass with an integer "
+                    "sample; fix the row or remove outcomes.csv"
+                ) from None
+    return out
