@@ -48,6 +48,21 @@ class Plan:
             "trusted": list(self.trusted),
         }
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Plan:
+        """The inverse of ``to_json`` (plans saved before ``min_agreement`` get the default)."""
+        return cls(
+            task_type=TaskType.parse(data["task_type"]),
+            complexity=int(data["complexity"]),
+            chain=tuple(data["chain"]),
+            checker=data["checker"],
+            attempts_per_model=int(data["attempts_per_model"]),
+            validators=tuple(data["validators"]),
+            after_last=data["after_last"],
+            min_agreement=int(data.get("min_agreement", 2)),
+            trusted=tuple(data.get("trusted", ())),
+        )
+
 
 def assign_worker_checker(
     chain: tuple[str, ...], checkers: tuple[str, ...], complexity: int, registry: Registry

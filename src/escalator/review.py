@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from escalator.apply import apply_changes
+from escalator.engine.state import saved_best
 from escalator.errors import InputError
 from escalator.store import EventRecord, TaskLog, TaskRecord
 from escalator.task import Outcome
@@ -40,12 +41,12 @@ def review_item(log: TaskLog, task_id: str) -> dict[str, Any]:
     """What a reviewer needs: the best attempt's diff, verdicts, models tried and cost."""
     task = log.get_task(task_id)
     attempts = log.attempts(task.task_id)
-    best = task.state.get("best") or {}
+    best = saved_best(task.state)
     return {
         "task": task.to_json(),
-        "best_model": best.get("model"),
-        "best_confidence": best.get("confidence"),
-        "patch": best.get("diff") or task.patch,
+        "best_model": best.model if best else None,
+        "best_confidence": best.confidence if best else None,
+        "patch": (best.diff if best else None) or task.patch,
         "models_tried": list(dict.fromkeys(a.model for a in attempts)),
         "attempts": [a.to_json() for a in attempts],
         "events": [e.to_json() for e in log.events(task.task_id)],
@@ -71,12 +72,12 @@ def approve(log: TaskLog, task_id: str) -> ReviewDecision:
             f"task {task.short_id} is waiting to call a paid model; run 'escalator resume "
             f"{task.short_id}' to approve and continue it"
         )
-    best = task.state.get("best")
-    if not best or not best.get("files"):
+    best = saved_best(task.state)
+    if best is None or not best.files:
         raise InputError(
             f"task {task.short_id} has no candidate change to apply; reject or skip it instead"
         )
-    result = apply_changes(Path(task.workspace or "."), best["files"], best["original_hashes"])
+    result = apply_changes(Path(task.workspace or "."), best.files, best.original_hashes)
     if not result.applied:
         log.add_event(
             EventRecord(task_id=task.task_id, kind="conflict", detail={"files": result.conflicts})
@@ -91,8 +92,8 @@ def approve(log: TaskLog, task_id: str) -> ReviewDecision:
     log.update_task(
         task.task_id,
         outcome=Outcome.PASSED.value,
-        final_model=best.get("model"),
-        patch=best.get("diff"),
+        final_model=best.model,
+        patch=best.diff or None,
     )
     log.add_event(
         EventRecord(task_id=task.task_id, kind="review_approved", detail={"files": result.written})

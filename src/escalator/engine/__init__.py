@@ -1,0 +1,33 @@
+"""The escalation engine: classify, plan, then work, validate, decide, until an outcome.
+
+The engine composes the pure steps (``classify``, ``plan``, ``work.prompts``,
+``work.edits``, ``validate``) and owns every side effect: model calls, spending, the
+sandbox, the task log and the final write to the user's workspace.
+
+One task flows through these modules:
+
+- ``session``: the entry points (``run_task``, ``resume_task``) and their resources;
+- ``loop``: the walk up the chain, model by model;
+- ``fit``: the worker's prompt, cut or refused to fit the model's context;
+- ``approval``: asking before the first paid call;
+- ``spend``: worst case of a call, the task's ledger, the metered checker;
+- ``attempt``: one model call, its edit parsed and validated, as a typed outcome;
+- ``validation``: the change validated in a sandbox;
+- ``pool``: agreement across models' passing candidates;
+- ``decide``: accept, retry or escalate after an attempt (pure);
+- ``accept``: apply the accepted change and record the task's end;
+- ``state``: the versioned ``TaskState`` saved for resume and review;
+- ``context``: what the steps of one task share; ``contracts``: the public types.
+"""
+
+from escalator.engine.contracts import ApprovalRequest, ProgressEvent, RunOptions, TaskResult
+from escalator.engine.session import resume_task, run_task
+
+__all__ = [
+    "ApprovalRequest",
+    "ProgressEvent",
+    "RunOptions",
+    "TaskResult",
+    "resume_task",
+    "run_task",
+]

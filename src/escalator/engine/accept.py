@@ -1,0 +1,113 @@
+"""The end of a task: apply the accepted change, record the outcome, build the result."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from escalator.analytics import cloud_only_cost
+from escalator.apply import apply_changes
+from escalator.engine.context import TaskRun
+from escalator.engine.contracts import TaskResult
+from escalator.engine.state import Candidate
+from escalator.registry import ModelSpec
+from escalator.task import Outcome
+
+__all__ = ["accept", "finish", "park"]
+
+
+def accept(run: TaskRun, candidate: Candidate) -> TaskResult:
+    """Apply a validated candidate to the workspace (unless dry run) and finish the task."""
+    validators = ", ".join(run.plan.validators)
+    if run.request.dry_run or not run.options.apply:
+        return finish(
+            run,
+            Outcome.PASSED,
+            f"validated by {validators}; not applied (dry run)",
+            chosen=candidate,
+        )
+    applied = apply_changes(run.request.workspace, candidate.files, candidate.original_hashes)
+    if not applied.applied:
+        run.event("conflict", detail={"files": applied.conflicts})
+        return finish(
+            run,
+            Outcome.NEEDS_REVIEW,
+            "the workspace changed while the task ran; nothing was overwritten "
+            f"(conflicting files: {', '.join(applied.conflicts)}); "
+            f"review with 'escalator review show {run.task_id}'",
+            chosen=candidate,
+            conflicts=applied.conflicts,
+        )
+    run.event("applied", detail={"files": applied.written})
+    return finish(
+        run,
+        Outcome.PASSED,
+        f"validated by {validators} and applied",
+        chosen=candidate,
+        applied=True,
+    )
+
+
+def park(run: TaskRun, index: int, spec: ModelSpec) -> TaskResult:
+    """Stop before a paid model nobody could approve; ``escalator resume`` continues here."""
+    run.log.update_task(run.task_id, state=run.saved_state(index))
+    return finish(
+        run,
+        Outcome.AWAITING_APPROVAL,
+        f"{spec.key} is a paid model; approve with 'escalator resume {run.task_id}'",
+    )
+
+
+def finish(
+    run: TaskRun,
+    outcome: Outcome,
+    reason: str,
+    *,
+    chosen: Candidate | None = None,
+    applied: bool = False,
+    conflicts: list[str] | None = None,
+    stopped_by: str | None = None,
+) -> TaskResult:
+    """Record the task's end in the task log, tell the caller, and return the result."""
+    result = _result(run, outcome, reason, chosen)
+    result.applied, result.conflicts, result.stopped_by = applied, conflicts or [], stopped_by
+    fields: dict[str, Any] = dict(
+        outcome=outcome.value,
+        attempts=result.attempts,
+        escalations=result.escalations,
+        latency_ms=result.latency_ms,
+        tokens_in=result.tokens_in,
+        tokens_out=result.tokens_out,
+        cost_usd=result.cost_usd,
+        final_model=result.final_model,
+        patch=result.patch,
+        cloud_only_cost_usd=cloud_only_cost(
+            run.config, run.plan.task_type.value, result.tokens_in, result.tokens_out
+        ),
+    )
+    if outcome != Outcome.AWAITING_APPROVAL:
+        fields["state"] = run.saved_state(len(run.plan.chain))
+    run.log.update_task(run.task_id, **fields)
+    run.emit("outcome", f"{outcome.value}: {reason}", model=result.final_model)
+    return result
+
+
+def _result(run: TaskRun, outcome: Outcome, reason: str, chosen: Candidate | None) -> TaskResult:
+    state = run.state
+    result = TaskResult(
+        task_id=run.task_id,
+        outcome=outcome,
+        task_type=run.plan.task_type,
+        complexity=run.plan.complexity,
+        attempts=state.attempts,
+        escalations=state.escalations,
+        cost_usd=state.spent.cost_usd,
+        tokens_in=state.spent.tokens_in,
+        tokens_out=state.spent.tokens_out,
+        latency_ms=run.elapsed_ms(),
+        models_tried=state.models_tried,
+        reason=reason,
+    )
+    if chosen is not None:
+        result.final_model, result.patch = chosen.model, chosen.diff
+        result.files, result.confidence = chosen.files, chosen.confidence
+    return result

@@ -1,0 +1,188 @@
+"""One attempt: ask the model, parse its edit, validate it; the result is a typed outcome.
+
+Each attempt is recorded in the task log here, whatever its outcome; what to do next is
+``decide``'s call.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from escalator.engine import pool
+from escalator.engine.context import TaskRun
+from escalator.engine.files import gather_files, protected_tests
+from escalator.engine.state import Candidate
+from escalator.engine.validation import validate_change, verdict_record
+from escalator.errors import ProviderError
+from escalator.providers.base import ChatRequest, ChatResponse
+from escalator.registry import ModelSpec
+from escalator.store import AttemptRecord
+from escalator.validate import ValidationReport, agreement
+from escalator.work.edits import EditParseError, normalise_output, parse_edits
+from escalator.work.prompts import PriorAttempt
+
+__all__ = [
+    "AttemptOutcome",
+    "ProviderFailed",
+    "Rejected",
+    "Repeated",
+    "Validated",
+    "run_attempt",
+]
+
+
+@dataclass(frozen=True)
+class ProviderFailed:
+    """The model could not be asked (unreachable, timed out, out of context, ...)."""
+
+    error: ProviderError
+
+
+@dataclass(frozen=True)
+class Repeated:
+    """The model gave the same answer as its last attempt."""
+
+    output: str
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """The answer could not be applied; ``prior`` tells the next attempt why."""
+
+    output: str
+    prior: PriorAttempt
+
+
+@dataclass(frozen=True)
+class Validated:
+    """The answer was applied in a sandbox and validated.
+
+    ``accepted`` is the candidate to accept if it passed (under agreement: the strongest
+    agreeing model's); ``consensus`` is the agreement decision when agreement ran."""
+
+    output: str
+    candidate: Candidate
+    report: ValidationReport
+    accepted: Candidate
+    consensus: agreement.AgreementDecision | None = None
+
+
+AttemptOutcome = ProviderFailed | Repeated | Rejected | Validated
+
+
+async def run_attempt(
+    run: TaskRun, spec: ModelSpec, chat: ChatRequest, attempt_in_model: int, last: str | None
+) -> AttemptOutcome:
+    """Ask ``spec`` once and judge its answer; ``last`` is its previous answer, if any."""
+    n = run.state.attempts + 1
+    run.emit("attempt_start", f"{spec.key} attempt {attempt_in_model}", model=spec.key, attempt=n)
+    try:
+        response = await run.fleet.model(spec.key).chat(chat)
+    except ProviderError as exc:
+        return _provider_failed(run, spec, n, attempt_in_model, exc)
+    run.ledger.record(response)
+    output = normalise_output(response.text)
+    if last is not None and output == last:
+        return _repeated(run, spec, response, output)
+    run.state.attempts = n
+    record = AttemptRecord(
+        task_id=run.task_id,
+        n=n,
+        model=spec.key,
+        provider=spec.provider,
+        attempt_in_model=attempt_in_model,
+        tokens_in=response.usage.tokens_in,
+        tokens_out=response.usage.tokens_out,
+        tokens_estimated=response.usage.estimated,
+        cost_usd=response.cost_usd,
+        latency_ms=response.latency_ms,
+        outcome="failed",
+    )
+    files = gather_files(run.request.workspace, run.request.files)
+    try:
+        edits = parse_edits(response.text, edit_format=spec.edit_format, files=files)
+    except EditParseError as exc:
+        return _rejected(run, spec, record, output, "edit_parse", str(exc))
+    touched = protected_tests(run.request.workspace, run.request.files, edits.files)
+    if touched:
+        feedback = (
+            f"Do not change the tests you are judged by ({', '.join(touched)}); "
+            "change the code under test instead, and answer again without those files."
+        )
+        return _rejected(run, spec, record, output, "edited_tests", feedback)
+    return await _validated(run, spec, record, output, edits.files)
+
+
+async def _validated(
+    run: TaskRun,
+    spec: ModelSpec,
+    record: AttemptRecord,
+    output: str,
+    changes: dict[str, str | None],
+) -> Validated:
+    candidate, report = await validate_change(run, spec, record.n, changes)
+    consensus: agreement.AgreementDecision | None = None
+    accepted = candidate
+    if report.passed and "agreement" in run.plan.validators:
+        consensus, report, accepted = await pool.cross_check(run, candidate, report)
+    deferred = consensus is not None and consensus.deferred
+    record = replace(
+        record,
+        outcome="passed" if report.passed else ("skipped" if deferred else "failed"),
+        confidence=report.confidence,
+        feedback=report.feedback,
+        diff=candidate.diff,
+    )
+    run.log.add_attempt(record, [verdict_record(v) for v in report.verdicts])
+    run.emit(
+        "attempt_done",
+        f"{spec.key}: {'passed' if report.passed else 'failed'} "
+        f"({', '.join(f'{v.validator} {v.status}' for v in report.verdicts)})",
+        model=spec.key,
+        attempt=record.n,
+        detail={"verdicts": [v.to_json() for v in report.verdicts]},
+    )
+    pool.keep_best(run, candidate)
+    return Validated(output, candidate, report, accepted, consensus)
+
+
+def _rejected(
+    run: TaskRun, spec: ModelSpec, record: AttemptRecord, output: str, kind: str, feedback: str
+) -> Rejected:
+    """An answer that cannot be applied: a failed attempt whose feedback says why."""
+    run.log.add_attempt(replace(record, error_kind=kind, feedback=feedback), [])
+    run.emit("attempt_done", f"{spec.key}: {kind}: {feedback}", model=spec.key, attempt=record.n)
+    prior = PriorAttempt(model=spec.key, attempt=record.n, diff="", feedback=feedback, error=kind)
+    return Rejected(output, prior)
+
+
+def _repeated(run: TaskRun, spec: ModelSpec, response: ChatResponse, output: str) -> Repeated:
+    """Same answer as last time: not a new attempt (the audit log keeps its cost)."""
+    detail = {
+        "tokens_in": response.usage.tokens_in,
+        "tokens_out": response.usage.tokens_out,
+        "cost_usd": response.cost_usd,
+        "latency_ms": response.latency_ms,
+    }
+    run.event("identical_retry", from_model=spec.key, detail=detail)
+    run.emit("attempt_done", f"{spec.key} repeated its last answer: escalating", model=spec.key)
+    return Repeated(output)
+
+
+def _provider_failed(
+    run: TaskRun, spec: ModelSpec, n: int, attempt_in_model: int, exc: ProviderError
+) -> ProviderFailed:
+    run.state.attempts = n
+    record = AttemptRecord(
+        task_id=run.task_id,
+        n=n,
+        model=spec.key,
+        provider=spec.provider,
+        attempt_in_model=attempt_in_model,
+        outcome="error",
+        error_kind=exc.kind,
+        error_message=str(exc),
+    )
+    run.log.add_attempt(record, [])
+    run.emit("attempt_done", f"{spec.key}: {exc.kind}: {exc}", model=spec.key, attempt=n)
+    return ProviderFailed(exc)

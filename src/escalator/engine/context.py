@@ -1,0 +1,97 @@
+"""One running task: its resources, its live state, and how it reports progress."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from escalator.config import Config
+from escalator.engine.contracts import ProgressEvent, RunOptions
+from escalator.engine.spend import Ledger
+from escalator.engine.state import TaskState
+from escalator.guard import Budgets
+from escalator.plan import Plan
+from escalator.providers import Fleet
+from escalator.store import EventRecord, TaskLog
+from escalator.task import TaskRequest
+
+__all__ = ["PaidApproval", "TaskRun"]
+
+
+@dataclass
+class PaidApproval:
+    """Whether this run may call paid models: approved, refused, or not asked yet."""
+
+    approved: bool = False
+    denied: bool = False
+
+
+@dataclass
+class TaskRun:
+    """What every step of one task shares: who it is, where it records, what it spent."""
+
+    task_id: str
+    config: Config
+    options: RunOptions
+    fleet: Fleet
+    log: TaskLog
+    state: TaskState
+    paid: PaidApproval = field(default_factory=PaidApproval)
+    started: float = field(default_factory=time.monotonic)
+
+    def __post_init__(self) -> None:
+        self.elapsed_before = self.state.latency_ms
+        budgets = Budgets.for_task(
+            self.config.budgets, self.plan.task_type, self.request.budget_usd
+        )
+        task_type = self.plan.task_type.value
+        self.ledger = Ledger(budgets, self.state.spent, lambda: self.log.spent_today(task_type))
+
+    @property
+    def request(self) -> TaskRequest:
+        return self.state.request
+
+    @property
+    def plan(self) -> Plan:
+        return self.state.plan
+
+    def elapsed_ms(self) -> float:
+        return self.elapsed_before + (time.monotonic() - self.started) * 1000
+
+    def saved_state(self, next_index: int) -> dict[str, Any]:
+        """The state to record: resume continues at ``next_index`` of the chain."""
+        self.state.next_index = next_index
+        self.state.latency_ms = self.elapsed_ms()
+        return self.state.to_json()
+
+    def event(self, kind: str, **fields: Any) -> None:
+        """Record an event of this task in the task log."""
+        self.log.add_event(EventRecord(task_id=self.task_id, kind=kind, **fields))
+
+    def emit(
+        self,
+        kind: str,
+        message: str,
+        *,
+        model: str | None = None,
+        attempt: int | None = None,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        """Tell the caller's progress callback, if any."""
+        if self.options.on_progress is None:
+            return
+        spent = self.state.spent
+        self.options.on_progress(
+            ProgressEvent(
+                kind=kind,
+                task_id=self.task_id,
+                message=message,
+                model=model,
+                attempt=attempt,
+                cost_usd=spent.cost_usd,
+                tokens_in=spent.tokens_in,
+                tokens_out=spent.tokens_out,
+                detail=detail or {},
+            )
+        )

@@ -1,0 +1,83 @@
+"""What follows an attempt: accept its change, retry the same model, or escalate.
+
+A pure function of the attempt's outcome. Stopping is not decided here: a budget that
+would be exceeded raises ``BudgetExceeded`` before the call, and the loop ends the task.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from escalator.engine.attempt import (
+    AttemptOutcome,
+    ProviderFailed,
+    Rejected,
+    Repeated,
+    Validated,
+)
+from escalator.engine.state import Candidate
+from escalator.work.prompts import PriorAttempt
+
+__all__ = ["ESCALATE_AT_ONCE", "Accept", "Decision", "Escalate", "Retry", "decide"]
+
+# Provider errors after which the same model is not tried again for this task.
+ESCALATE_AT_ONCE = (
+    "context_overflow",
+    "model_not_found",
+    "model_not_loaded",
+    "endpoint_unreachable",
+    "circuit_open",
+    "authentication_failed",
+    "spend_limit_reached",
+    "provider_timeout",
+    "rate_limited",
+    "overloaded",
+)
+
+
+@dataclass(frozen=True)
+class Accept:
+    """The change passed: apply it and finish."""
+
+    candidate: Candidate
+
+
+@dataclass(frozen=True)
+class Retry:
+    """Ask the same model again; ``prior`` (if any) tells it what went wrong."""
+
+    output: str | None
+    prior: PriorAttempt | None = None
+
+
+@dataclass(frozen=True)
+class Escalate:
+    """Leave this model: the next one in the chain takes over."""
+
+
+Decision = Accept | Retry | Escalate
+
+
+def decide(outcome: AttemptOutcome) -> Decision:
+    """The next step after one attempt."""
+    match outcome:
+        case ProviderFailed(error=error):
+            return Escalate() if error.kind in ESCALATE_AT_ONCE else Retry(None)
+        case Repeated():
+            return Escalate()
+        case Rejected(output=output, prior=prior):
+            return Retry(output, prior)
+        case Validated(report=report, accepted=accepted) if report.passed:
+            return Accept(accepted)
+        case Validated(consensus=consensus) if consensus is not None:
+            # passed the tests, but other models' answers disagree
+            return Escalate()
+        case Validated(output=output, candidate=candidate, report=report):
+            prior = PriorAttempt(
+                model=candidate.model,
+                attempt=candidate.attempt,
+                diff=candidate.diff,
+                feedback=report.feedback,
+            )
+            return Retry(output, prior)
+    raise AssertionError(f"unhandled attempt outcome {outcome!r}")

@@ -1,0 +1,104 @@
+"""The walk up the chain: each model's attempts, escalation, and the end of the chain."""
+
+from __future__ import annotations
+
+from escalator.engine import pool
+from escalator.engine.accept import accept, finish, park
+from escalator.engine.approval import approve_paid
+from escalator.engine.attempt import run_attempt
+from escalator.engine.context import TaskRun
+from escalator.engine.contracts import TaskResult
+from escalator.engine.decide import Accept, Escalate, decide
+from escalator.engine.files import gather_files
+from escalator.engine.fit import TooLarge, fit_worker_request
+from escalator.engine.spend import worst_case_usd
+from escalator.errors import BudgetExceeded
+from escalator.guard import Approval
+from escalator.task import Outcome
+
+__all__ = ["walk_chain"]
+
+
+async def walk_chain(run: TaskRun, start: int) -> TaskResult:
+    """Try the chain's models from ``start`` until one is accepted or the chain ends."""
+    try:
+        for index in range(start, len(run.plan.chain)):
+            if index > start or run.state.escalations < index:
+                _escalate(run, index)
+            final = await _run_model(run, index)
+            if final is None and pool.local_phase_ends(run, index):
+                settled = await pool.settle_agreement(run, final=False)
+                final = accept(run, settled) if settled is not None else None
+            if final is not None:
+                return final
+        return await _after_last(run)
+    except BudgetExceeded as exc:
+        run.event(
+            "budget_stop",
+            detail={"budget": exc.budget, "limit_usd": exc.limit_usd, "needed_usd": exc.needed_usd},
+        )
+        return finish(run, Outcome.BUDGET_STOPPED, str(exc), stopped_by=exc.budget)
+
+
+def _escalate(run: TaskRun, index: int) -> None:
+    prev = run.plan.chain[index - 1] if index > 0 else None
+    to = run.plan.chain[index]
+    run.state.escalations += 1
+    run.event("escalation", from_model=prev, to_model=to)
+    run.emit("escalate", f"escalating {prev} -> {to}", model=to)
+
+
+async def _run_model(run: TaskRun, index: int) -> TaskResult | None:
+    """The model's attempts; a result ends the task, None moves on to the next model."""
+    spec = run.config.registry.get(run.plan.chain[index])
+    if spec.is_paid and run.paid.denied:
+        return None
+    files = gather_files(run.request.workspace, run.request.files)
+    last_output: str | None = None
+    for attempt_in_model in range(1, run.plan.attempts_per_model + 1):
+        fitted = await fit_worker_request(run, spec, files, attempt_in_model)
+        if isinstance(fitted, TooLarge):
+            run.event("skipped_model", to_model=spec.key, detail={"reason": fitted.reason})
+            run.emit("skip", fitted.reason, model=spec.key)
+            return None
+        worst = worst_case_usd(spec, fitted.prompt_tokens)
+        if attempt_in_model == 1:
+            if spec.is_paid and not run.paid.approved:
+                approval = approve_paid(run, spec, worst)
+                if approval == Approval.PARK:
+                    return park(run, index, spec)
+                if approval != Approval.APPROVED:
+                    return None
+            run.state.models_tried.append(spec.key)
+        run.ledger.check(worst)
+        outcome = await run_attempt(run, spec, fitted.chat, attempt_in_model, last_output)
+        decision = decide(outcome)
+        if isinstance(decision, Accept):
+            return accept(run, decision.candidate)
+        if isinstance(decision, Escalate):
+            return None
+        if decision.prior is not None:
+            run.state.prior.append(decision.prior)
+        last_output = decision.output
+    return None
+
+
+async def _after_last(run: TaskRun) -> TaskResult:
+    """No model was accepted on the way: settle agreement, else review or skip."""
+    settled = await pool.settle_agreement(run, final=True)
+    if settled is not None:
+        return accept(run, settled)
+    best = run.state.best
+    if run.paid.denied and run.plan.after_last != "manual_review":
+        return finish(
+            run, Outcome.SKIPPED, "no local model passed and paid models were refused", chosen=best
+        )
+    if run.plan.after_last == "manual_review":
+        return finish(
+            run,
+            Outcome.NEEDS_REVIEW,
+            "no model passed validation; queued for manual review "
+            f"('escalator review show {run.task_id}')",
+            chosen=best,
+        )
+    return finish(run, Outcome.SKIPPED, "no model in the chain passed validation", chosen=best)

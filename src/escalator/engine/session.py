@@ -1,0 +1,139 @@
+"""The engine's entry points: run a new task, or resume one parked for approval.
+
+A session checks the request, opens the fleet and the task log (unless the caller passes
+them), creates or loads the task's record and state, and hands the walk to ``loop``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import replace
+
+from escalator.classify import classify
+from escalator.config import Config
+from escalator.engine.context import PaidApproval, TaskRun
+from escalator.engine.contracts import RunOptions, TaskResult
+from escalator.engine.loop import walk_chain
+from escalator.engine.state import TaskState
+from escalator.errors import InputError
+from escalator.plan import make_plan
+from escalator.providers import Fleet, open_fleet
+from escalator.store import EventRecord, TaskLog, TaskRecord, open_log
+from escalator.task import Outcome, TaskRequest
+
+__all__ = ["resume_task", "run_task"]
+
+
+async def run_task(
+    request: TaskRequest,
+    *,
+    config: Config,
+    options: RunOptions | None = None,
+    fleet: Fleet | None = None,
+    log: TaskLog | None = None,
+) -> TaskResult:
+    """Run one task through its escalation chain until an outcome (the Python API)."""
+    options = options or RunOptions()
+    _check_request(request)
+    classification = classify(
+        request.description, task_type=request.task_type, complexity=request.complexity
+    )
+    plan = make_plan(
+        config,
+        classification.task_type,
+        classification.complexity,
+        chain=options.chain,
+        attempts_per_model=options.attempts_per_model,
+        validators=request.validators,
+    )
+    async with _resources(config, fleet, log) as (fleet_, log_):
+        for stale in log_.interrupted():
+            log_.mark_interrupted(stale.task_id, "the process running it stopped mid-task")
+        state = TaskState(request=request, plan=plan)
+        task_id = log_.create_task(_new_record(uuid.uuid4().hex, state, classification.confidence))
+        run = TaskRun(task_id, config, options, fleet_, log_, state)
+        run.emit(
+            "classified",
+            f"{plan.task_type.value} (complexity {plan.complexity}), "
+            f"chain {' -> '.join(plan.chain)}",
+            detail={"reasons": list(classification.reasons)},
+        )
+        return await walk_chain(run, 0)
+
+
+async def resume_task(
+    task_id: str,
+    *,
+    config: Config,
+    options: RunOptions | None = None,
+    fleet: Fleet | None = None,
+    log: TaskLog | None = None,
+) -> TaskResult:
+    """Continue a task parked as ``awaiting_approval``: resuming is the approval."""
+    options = replace(options or RunOptions(), approve_paid=True)
+    async with _resources(config, fleet, log) as (fleet_, log_):
+        record = log_.get_task(task_id)
+        if record.outcome != Outcome.AWAITING_APPROVAL.value:
+            raise InputError(
+                f"task {record.task_id} is {record.outcome}, not awaiting_approval; "
+                "only parked tasks can be resumed"
+            )
+        state = TaskState.from_json(record.state)
+        paid = PaidApproval(approved=True)
+        run = TaskRun(record.task_id, config, options, fleet_, log_, state, paid)
+        log_.add_event(
+            EventRecord(
+                task_id=record.task_id,
+                kind="approved",
+                to_model=state.plan.chain[state.next_index],
+                detail={"via": "resume"},
+            )
+        )
+        return await walk_chain(run, state.next_index)
+
+
+@asynccontextmanager
+async def _resources(
+    config: Config, fleet: Fleet | None, log: TaskLog | None
+) -> AsyncIterator[tuple[Fleet, TaskLog]]:
+    async with AsyncExitStack() as stack:
+        fleet_ = fleet if fleet is not None else await stack.enter_async_context(open_fleet(config))
+        log_ = log if log is not None else open_log(config.db_path, config=config)
+        try:
+            yield fleet_, log_
+        finally:
+            if log is None:
+                log_.close()
+
+
+def _check_request(request: TaskRequest) -> None:
+    if not request.description.strip():
+        raise InputError("the task description is empty; say what should change")
+    if not request.workspace.is_dir():
+        raise InputError(
+            f"workspace {str(request.workspace)!r} is not a directory; pass an existing folder"
+        )
+    if request.budget_usd is not None and request.budget_usd < 0:
+        raise InputError(f"budget {request.budget_usd} is negative; pass a limit in USD >= 0")
+
+
+def _new_record(task_id: str, state: TaskState, confidence: float) -> TaskRecord:
+    request, plan = state.request, state.plan
+    return TaskRecord(
+        task_id=task_id,
+        task_type=plan.task_type.value,
+        description=request.description,
+        complexity_score=plan.complexity,
+        classification_confidence=confidence,
+        worker=plan.worker,
+        checker=plan.checker,
+        outcome=Outcome.RUNNING.value,
+        validation_method=",".join(plan.validators),
+        workspace=str(request.workspace),
+        files=tuple(request.files),
+        test_command=request.test_command,
+        budget_usd=request.budget_usd,
+        state=state.to_json(),
+    )
