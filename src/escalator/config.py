@@ -64,8 +64,11 @@ class ProviderConfig:
     kind: str
     base_url: str
     api_key_env: tuple[str, ...] = ()
-    timeout_s: float = 600.0
+    timeout_s: float = 1800.0  # the whole call; the phases: providers/timeouts.py
     connect_timeout_s: float = 5.0
+    first_token_timeout_s: float = 300.0
+    idle_timeout_s: float = 60.0
+    liveness_probe_s: float = 10.0
     max_concurrent: int = 4
     max_retries: int = 2
     backoff_base_s: float = 0.5
@@ -225,13 +228,13 @@ DEFAULTS: dict[str, Any] = {
             "kind": "gemini",
             "base_url": "https://generativelanguage.googleapis.com",
             "max_concurrent": 8,
-            "timeout_s": 300.0,
+            "timeout_s": 600.0,
         },
         "anthropic": {
             "kind": "anthropic",
             "base_url": "https://api.anthropic.com",
             "max_concurrent": 8,
-            "timeout_s": 300.0,
+            "timeout_s": 600.0,
         },
     },
     "models": {
@@ -436,6 +439,13 @@ def load_config(explicit: str | os.PathLike[str] | None = None) -> Config:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError("(file)", f"is not valid TOML: {exc}", source=str(path)) from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            "(file)",
+            f"is not UTF-8 text (byte {exc.start} cannot be decoded); save it as UTF-8, "
+            "or run 'escalator init --force' to write a fresh default",
+            source=str(path),
+        ) from None
     except OSError as exc:
         raise ConfigError("(file)", f"cannot be read: {exc}", source=str(path)) from None
     return parse_config(data, source=str(path))
@@ -585,8 +595,11 @@ def _parse_providers(tables: Mapping[str, Any], source: str) -> dict[str, Provid
             shared_limit=s.flag("shared_limit", True),
             load_wait_s=s.number("load_wait_s", 0.0),
             api_key_env=s.texts("api_key_env", default_env),
-            timeout_s=s.number("timeout_s", 600.0, minimum=0.001),
+            timeout_s=s.number("timeout_s", 1800.0, minimum=0.001),
             connect_timeout_s=s.number("connect_timeout_s", 5.0, minimum=0.001),
+            first_token_timeout_s=s.number("first_token_timeout_s", 300.0, minimum=0.001),
+            idle_timeout_s=s.number("idle_timeout_s", 60.0, minimum=0.001),
+            liveness_probe_s=s.number("liveness_probe_s", 10.0),
             max_concurrent=s.number("max_concurrent", 4, minimum=1, integer=True),
             max_retries=s.number("max_retries", 2, integer=True),
             backoff_base_s=s.number("backoff_base_s", 0.5),

@@ -27,8 +27,13 @@ SECTION_NOTES = {
 # LM Studio on another machine: keep base_url on localhost and open an SSH tunnel
 #   ssh -L 1234:localhost:1234 you@your-mac
 # max_concurrent: LM Studio serves about 4 requests at once (MLX models 1).
-# Also settable: timeout_s, connect_timeout_s, max_retries, backoff_base_s, backoff_max_s,
-# circuit_failures (consecutive connection failures before the endpoint is marked down),
+# Timeouts in seconds: connect_timeout_s (5), liveness_probe_s (10: a local server silent
+# this long is asked for its model list and given up on at once if it does not answer:
+# a hung server or SSH tunnel is found in seconds, 0 turns it off), first_token_timeout_s
+# (300: first streamed chunk), idle_timeout_s (60: between stream chunks), timeout_s
+# (the whole call: 1800 local, 600 cloud).
+# Also settable: max_retries, backoff_base_s, backoff_max_s, circuit_failures
+# (consecutive connection failures before the endpoint is marked down),
 # circuit_cooloff_s, api_key_env.
 # Several hosts serving the same models (two Macs, two tunnels): extra_urls = ["http://
 #   localhost:1235"]; each request goes to the least-loaded host whose circuit is closed.

@@ -10,11 +10,13 @@ stopped task).
     EscalatorError
     ├── UserError                      bad input or configuration (exit 2)
     │   ├── ConfigError                escalator.toml or a config value is invalid
-    │   └── InputError                 a bad argument: workspace, file, model key ...
+    │   ├── InputError                 a bad argument: workspace, file, model key ...
+    │   └── TaskLogError               the task log cannot be opened or written (names the path)
     ├── ProviderError                  a model call failed (carries provider, url, status)
     │   ├── EndpointUnreachable        connection refused/reset, DNS: transient
     │   │   └── CircuitOpen            endpoint marked down after repeated failures
     │   ├── ProviderTimeout            the client's timeout fired: transient
+    │   │   └── EndpointHung           accepted, then silent, and fails a liveness probe
     │   ├── RateLimited                429, honours retry-after: transient
     │   ├── Overloaded                 529 / 503 busy: transient
     │   ├── ModelNotFound              the server does not know the model id
@@ -39,6 +41,7 @@ __all__ = [
     "CircuitOpen",
     "ConfigError",
     "ContextOverflow",
+    "EndpointHung",
     "EndpointUnreachable",
     "EscalatorError",
     "InputError",
@@ -51,6 +54,7 @@ __all__ = [
     "RateLimited",
     "SandboxError",
     "SpendLimitReached",
+    "TaskLogError",
     "UserError",
 ]
 
@@ -78,6 +82,21 @@ class ConfigError(UserError):
 
 class InputError(UserError):
     """A command-line or API argument is invalid."""
+
+
+class TaskLogError(UserError):
+    """The task log cannot be opened, read or written: names the file and the fix.
+
+    A user's problem to fix (permissions, disk space, another process holding the lock,
+    a path that is not a task log), so the CLI exits 2; the engine stops a task cleanly
+    when it meets one mid-task.
+    """
+
+    def __init__(self, path: str, problem: str, fix: str) -> None:
+        self.path = path
+        self.problem = problem
+        self.fix = fix
+        super().__init__(f"task log {path}: {problem}; {fix}")
 
 
 class ProviderError(EscalatorError):
@@ -124,6 +143,13 @@ class CircuitOpen(EndpointUnreachable):
 
 class ProviderTimeout(ProviderError):
     transient = True
+
+
+class EndpointHung(ProviderTimeout):
+    """The server took the request, then went silent and no longer answers a liveness
+    probe: a hung server or SSH tunnel. Not retried (it would only hang again)."""
+
+    transient = False
 
 
 class RateLimited(ProviderError):

@@ -26,7 +26,10 @@ Example::
 
 Reply kinds: ``Reply("text", finish_reason="length", tokens_in=.., tokens_out=..,
 delay_s=..)``, ``Reply.error(status, body, headers)``, ``Reply.empty_stream()``,
-``Reply.disconnect()``. Model ids of the default config: ``qwen2.5-14b-instruct``,
+``Reply.disconnect()``; ``finish_reason`` is "stop", "length" (the output cap) or "window"
+(the context window, in each dialect's words). ``SilentServer`` accepts connections and
+never answers (a hung server or dead SSH tunnel). Model ids of the default config:
+``qwen2.5-14b-instruct``,
 ``qwen/qwen3-30b-a3b``, ``qwen2.5-coder-32b-instruct`` (LM Studio), ``gemini-3.8-flash``,
 ``gemini-3.1-pro-preview`` (Gemini), ``claude-haiku-5-5``, ``claude-sonnet-5-5``,
 ``claude-opus-5-5`` (Anthropic). Paid providers need their key in the environment
@@ -46,6 +49,7 @@ from tests.fakes._config import (
 )
 from tests.fakes._openai import DEFAULT_LMSTUDIO_MODELS, LMStudioFake, LocalModel, OllamaFake
 from tests.fakes._server import FakeServer, RecordedRequest, Reply, Responder
+from tests.fakes._silent import SilentServer
 
 __all__ = [
     "DEFAULT_LMSTUDIO_MODELS",
@@ -59,6 +63,7 @@ __all__ = [
     "RecordedRequest",
     "Reply",
     "Responder",
+    "SilentServer",
     "config_data_for",
     "config_for",
     "to_toml",

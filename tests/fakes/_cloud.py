@@ -14,18 +14,22 @@ from tests.fakes._server import (
     Reply,
     count_words,
     split_pieces,
+    tokens_out_of,
 )
 
 __all__ = ["AnthropicFake", "GeminiFake"]
 
-_ANTHROPIC_STOP = {"stop": "end_turn", "length": "max_tokens"}
-_GEMINI_STOP = {"stop": "STOP", "length": "MAX_TOKENS"}
+_ANTHROPIC_STOP = {
+    "stop": "end_turn",
+    "length": "max_tokens",
+    "window": "model_context_window_exceeded",
+}
+_GEMINI_STOP = {"stop": "STOP", "length": "MAX_TOKENS", "window": "MAX_TOKENS"}
 
 
 def _counts(req: RecordedRequest, reply: Reply) -> tuple[int, int]:
     tin = reply.tokens_in if reply.tokens_in is not None else count_words(req.prompt_text())
-    tout = reply.tokens_out if reply.tokens_out is not None else len(split_pieces(reply.text))
-    return tin, tout
+    return tin, tokens_out_of(req, reply)
 
 
 class AnthropicFake(FakeServer):

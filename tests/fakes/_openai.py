@@ -15,6 +15,7 @@ from tests.fakes._server import (
     Reply,
     count_words,
     split_pieces,
+    tokens_out_of,
 )
 
 __all__ = ["DEFAULT_LMSTUDIO_MODELS", "LMStudioFake", "LocalModel", "OllamaFake"]
@@ -56,6 +57,18 @@ def _models_arg(
     return out
 
 
+_LMSTUDIO_STOP = {
+    "stop": "eosFound",
+    "length": "maxPredictedTokensReached",
+    "window": "contextLengthReached",
+}
+
+
+def _finish(reply: Reply) -> str:
+    """The OpenAI dialect says ``length`` for the output cap and the window alike."""
+    return "length" if reply.finish_reason == "window" else reply.finish_reason
+
+
 class OpenAIDialect(FakeServer):
     """``/v1/chat/completions`` (plain and SSE) shared by the local fakes."""
 
@@ -64,8 +77,7 @@ class OpenAIDialect(FakeServer):
 
     def usage_of(self, req: RecordedRequest, reply: Reply) -> dict[str, int]:
         tin = reply.tokens_in if reply.tokens_in is not None else count_words(req.prompt_text())
-        pieces = split_pieces(reply.text)
-        tout = reply.tokens_out if reply.tokens_out is not None else len(pieces)
+        tout = tokens_out_of(req, reply)
         return {"prompt_tokens": tin, "completion_tokens": tout, "total_tokens": tin + tout}
 
     def extra_fields(
@@ -93,7 +105,7 @@ class OpenAIDialect(FakeServer):
                     "index": 0,
                     "message": {"role": "assistant", "content": reply.text},
                     "logprobs": None,
-                    "finish_reason": reply.finish_reason,
+                    "finish_reason": _finish(reply),
                 }
             ],
             "usage": usage,
@@ -121,7 +133,7 @@ class OpenAIDialect(FakeServer):
         for piece in split_pieces(reply.text):
             self.pause()
             ex.sse(self._chunk(cid, model, {"content": piece}, None))
-        ex.sse(self._chunk(cid, model, {}, reply.finish_reason))
+        ex.sse(self._chunk(cid, model, {}, _finish(reply)))
         opts = ex.request.body.get("stream_options") or {}
         if reply.usage and self.stream_usage_supported and opts.get("include_usage"):
             usage = self.usage_of(ex.request, reply)
@@ -251,9 +263,7 @@ class LMStudioFake(OpenAIDialect):
                 "tokens_per_second": usage["completion_tokens"] / gen_s,
                 "time_to_first_token": 0.05,
                 "generation_time": gen_s,
-                "stop_reason": "eosFound"
-                if reply.finish_reason == "stop"
-                else "maxPredictedTokensReached",
+                "stop_reason": _LMSTUDIO_STOP.get(reply.finish_reason, reply.finish_reason),
             },
             "model_info": {
                 "arch": "qwen2",

@@ -31,7 +31,9 @@ class Reply:
     """
 
     text: str = ""
-    finish_reason: str = "stop"  # dialect-neutral: "stop" or "length"
+    # dialect-neutral: "stop"; "length" (the output cap: usage reports max_tokens out);
+    # "window" (the context window filled first: each dialect's own signal)
+    finish_reason: str = "stop"
     tokens_in: int | None = None
     tokens_out: int | None = None
     delay_s: float = 0.0
@@ -107,6 +109,26 @@ def _texts(body: Any) -> list[str]:
     if isinstance(sys_inst, dict):
         out.extend(p.get("text", "") for p in sys_inst.get("parts", []) if isinstance(p, dict))
     return out
+
+
+def requested_cap(body: Any) -> int | None:
+    """The output cap a request asked for, in any dialect."""
+    if not isinstance(body, dict):
+        return None
+    gen = body.get("generationConfig")
+    cap = body.get("max_tokens") or (gen.get("maxOutputTokens") if isinstance(gen, dict) else None)
+    return cap if isinstance(cap, int) else None
+
+
+def tokens_out_of(req: RecordedRequest, reply: Reply) -> int:
+    """Output tokens a fake reports: the reply's override, else the cap when the reply
+    stops at ``length`` (as a real server does), else the words of the text."""
+    if reply.tokens_out is not None:
+        return reply.tokens_out
+    cap = requested_cap(req.body)
+    if reply.finish_reason == "length" and cap is not None:
+        return cap
+    return len(split_pieces(reply.text))
 
 
 def count_words(text: str) -> int:

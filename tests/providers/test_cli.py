@@ -130,10 +130,17 @@ def test_ask_unknown_model_exits_2_naming_models() -> None:
     assert "unknown model 'gpt-9'" in result.stderr and "qwen3-30b" in result.stderr
 
 
+def test_ask_without_api_key_exits_2_naming_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    result = _run(config_for(), "ask", "sonnet", "hi", "--json")
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.count("\n") == 1 and "set ANTHROPIC_API_KEY" in result.stderr
+
+
 def test_ask_provider_failure_exits_1_with_mapped_message() -> None:
-    result = _run(config_for(), "ask", "sonnet", "hi")
-    assert result.exit_code == 1
-    assert "set ANTHROPIC_API_KEY" in result.stderr
     down = _run(config_for(), "ask", "local-14b", "hi", "--json")
     assert down.exit_code == 1
     assert json.loads(down.stdout)["error_kind"] == "endpoint_unreachable"

@@ -11,6 +11,7 @@ from escalator.cli.common import emit_json, get_config, handle_errors, json_opti
 from escalator.config import Config
 from escalator.errors import InputError, ProviderError
 from escalator.providers import ChatRequest, ChatResponse, open_fleet
+from escalator.providers.profiles import profile_of
 
 __all__ = ["ask_command"]
 
@@ -24,6 +25,17 @@ async def _ask(
     async with open_fleet(config) as fleet:
         chat_model = fleet.model(model)
         return await chat_model.chat(request, on_token=echo if stream_to else None)
+
+
+def require_key(config: Config, model: str) -> None:
+    """A cloud model without its API key in the environment is bad input (exit 2)."""
+    provider = config.provider_for(model)
+    if profile_of(provider.kind).key_required and provider.api_key() is None:
+        env = " or ".join(provider.api_key_env) or "the variable named by api_key_env"
+        raise InputError(
+            f"no API key for {provider.name} (model {model}): set {env} in the environment "
+            "(keys are never read from escalator.toml)"
+        )
 
 
 def summary(resp: ChatResponse) -> str:
@@ -55,6 +67,7 @@ def json_result(resp: ChatResponse) -> dict[str, object]:
         "ttft_ms",
         "tokens_per_s",
         "finish_reason",
+        "truncated",
     )
     return {k: data[k] for k in keys} | {"model_id": resp.model_id}
 
@@ -87,6 +100,7 @@ def ask_command(
     """
     config = get_config(ctx)
     config.registry.get(model)  # unknown model: exit 2 naming the configured ones
+    require_key(config, model)
     text = sys.stdin.read() if prompt == "-" else prompt
     if not text.strip():
         raise InputError("the prompt is empty; pass the text, or '-' to read it from stdin")

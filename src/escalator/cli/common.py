@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import sqlite3
 import sys
+import traceback
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -12,8 +15,12 @@ import click
 
 from escalator.config import Config, load_config
 from escalator.errors import EscalatorError, UserError
+from escalator.store.health import log_error
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+# Set to 1 to see the traceback of an unexpected error (it is one line otherwise).
+DEBUG_ENV = "ESCALATOR_DEBUG"
 
 json_option = click.option(
     "--json", "as_json", is_flag=True, help="Print one JSON document on stdout."
@@ -54,3 +61,35 @@ def handle_errors(func: F) -> F:
         return None
 
     return wrapper  # type: ignore[return-value]
+
+
+def report_unexpected(exc: Exception) -> int:
+    """One line for an error no command handled; returns the exit status.
+
+    A file the user pointed at (``OSError``) is bad input (2); anything else is a bug in
+    Escalator (1), reported with how to see the traceback (``ESCALATOR_DEBUG=1``).
+    """
+    if os.environ.get(DEBUG_ENV):
+        traceback.print_exception(exc, file=sys.stderr)
+    if isinstance(exc, sqlite3.Error):
+        click.echo(f"error: {log_error('(the task log)', exc)}", err=True)
+        return 2
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        reason = exc.strerror or str(exc)
+        click.echo(
+            f"error: {where}{reason}; check that the path exists and that you may read and "
+            "write it",
+            err=True,
+        )
+        return 2
+    text = str(exc).splitlines()[0][:300] if str(exc) else ""
+    hint = (
+        "" if os.environ.get(DEBUG_ENV) else f" (run again with {DEBUG_ENV}=1 to see the traceback)"
+    )
+    click.echo(
+        f"error: unexpected {type(exc).__name__}: {text}. This is a bug in escalator; "
+        f"please report it{hint}",
+        err=True,
+    )
+    return 1

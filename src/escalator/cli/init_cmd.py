@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from pathlib import Path
 
 import click
@@ -37,10 +38,18 @@ def init_command(ctx: click.Context, path: str, user: bool, force: bool, as_json
         raise InputError(
             f"{target} already exists; pass --force to overwrite it or --path to write elsewhere"
         )
-    target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp")
-    tmp.write_text(render_default_toml(), encoding="utf-8")
-    tmp.replace(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        tmp.write_text(render_default_toml(), encoding="utf-8")
+        tmp.replace(target)
+    except OSError as exc:
+        with suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        raise InputError(
+            f"cannot write {target}: {exc.strerror or exc}; pass --path with a file in a "
+            "writable folder"
+        ) from None
     config = load_config(target)  # proves the file we wrote loads
     in_effect = _in_effect(ctx, target)
     if as_json:

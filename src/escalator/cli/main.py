@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 import click
+
+from escalator.cli.common import fail, report_unexpected
+from escalator.errors import EscalatorError, UserError
 
 # command name -> module under escalator.cli that defines a click command named `command`
 COMMANDS: dict[str, str] = {
@@ -31,6 +35,20 @@ COMMANDS: dict[str, str] = {
 
 class LazyGroup(click.Group):
     """Imports a subcommand's module only when that subcommand runs (fast start-up)."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        """The last guard: whatever a command lets escape ends in one line, never a
+        traceback (``ESCALATOR_DEBUG=1`` shows it)."""
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except UserError as exc:
+            fail(str(exc), 2)
+        except EscalatorError as exc:
+            fail(str(exc), 1)
+        except Exception as exc:
+            ctx.exit(report_unexpected(exc))
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return [name for name in COMMANDS if self._load(name) is not None]

@@ -31,6 +31,11 @@ _FINISH = {
     "content_filter": "refusal",
     "safety": "refusal",
     "model_context_window_exceeded": "context_overflow",
+    # LM Studio's own stop reasons (``stats.stop_reason`` of /api/v0)
+    "eosfound": "stop",
+    "stopstringfound": "stop",
+    "maxpredictedtokensreached": "length",
+    "contextlengthreached": "context_overflow",
 }
 
 

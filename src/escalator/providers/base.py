@@ -67,12 +67,19 @@ class ChatResponse:
     tokens_per_s: float | None = None
     stats: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def truncated(self) -> bool:
+        """The answer was cut off: at the output cap (``length``) or at the context window
+        (``context_overflow``), not ended by the model."""
+        return self.finish_reason in ("length", "context_overflow")
+
     def to_json(self) -> dict[str, Any]:
         return {
             "model": self.model,
             "model_id": self.model_id,
             "text": self.text,
             "finish_reason": self.finish_reason,
+            "truncated": self.truncated,
             "tokens_in": self.usage.tokens_in,
             "tokens_out": self.usage.tokens_out,
             "tokens_estimated": self.usage.estimated,

@@ -23,6 +23,7 @@ from escalator.providers.error_map import ErrorContext, empty_answer_error, map_
 from escalator.providers.kinds import Provider, provider_for
 from escalator.providers.profiles import ProviderProfile
 from escalator.providers.resilience import Resilience, ResilienceSettings
+from escalator.providers.timeouts import Timeouts
 
 __all__ = ["Endpoint"]
 
@@ -42,6 +43,7 @@ class Endpoint:
         self.provider: Provider = provider_for(config.kind)
         self.adapter: Adapter = self.provider.adapter()
         self.resilience = Resilience(config, settings, url=self.base_url)
+        self.timeouts = Timeouts.of(config)
         self._client: httpx.AsyncClient | None = None
 
     def __repr__(self) -> str:
@@ -173,6 +175,24 @@ class Endpoint:
             raise map_transport(exc, ctx, local=self.profile.local) from None
         finally:
             await response.aclose()
+
+    async def alive(self, timeout_s: float) -> bool:
+        """Whether the server answers a model list within ``timeout_s`` (any HTTP status
+        counts: a server that answers is alive, even when it refuses)."""
+        url = self.root + "/v1/models"
+        try:
+            await self.client.get(
+                url, headers=self._probe_headers(), timeout=httpx.Timeout(timeout_s)
+            )
+        except httpx.HTTPError:
+            return False
+        return True
+
+    def _probe_headers(self) -> dict[str, str]:
+        try:
+            return self.headers()
+        except AuthenticationFailed:
+            return {}
 
     async def get_json(self, path: str, *, model_id: str = "", auth: bool = True) -> Any:
         """GET a JSON document (status checks use the same mapping)."""

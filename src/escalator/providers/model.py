@@ -12,13 +12,14 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from escalator.errors import ProviderError
+from escalator.errors import EndpointHung, ProviderError, ProviderTimeout
 from escalator.providers.adapter import Answer, Route
 from escalator.providers.base import ChatRequest, ChatResponse, TokenCallback, Usage
 from escalator.providers.endpoint import Endpoint
 from escalator.providers.openai_compat import OpenAICompatAdapter
 from escalator.providers.pool import EndpointPool
 from escalator.providers.sse import iter_sse
+from escalator.providers.timeouts import CallWatch, watch_call
 from escalator.providers.tokens import count_tokens
 from escalator.registry import ModelSpec
 
@@ -33,6 +34,7 @@ class _Timing:
     first_token: float | None = None
     end: float = 0.0
     emitted: bool = False
+    watch: CallWatch | None = None
 
 
 class HttpChatModel:
@@ -61,7 +63,7 @@ class HttpChatModel:
         timing = _Timing()
         began = time.perf_counter()
         answer, url = await self.pool.call(
-            lambda ep: self._attempt(ep, request, stream, on_token, timing),
+            lambda ep: self._watched(ep, request, stream, on_token, timing),
             may_retry=lambda exc: not timing.emitted,
         )
         latency_s = time.perf_counter() - began
@@ -69,6 +71,24 @@ class HttpChatModel:
         if len(self.pool.endpoints) > 1:
             response.stats["endpoint"] = url
         return response
+
+    async def _watched(
+        self,
+        ep: Endpoint,
+        request: ChatRequest,
+        stream: bool,
+        on_token: TokenCallback | None,
+        timing: _Timing,
+    ) -> tuple[Answer, str]:
+        """One try on ``ep`` under its phase timeouts (providers/timeouts.py)."""
+        limits = ep.timeouts
+        timing.watch = CallWatch(limits, streamed=stream)
+        return await watch_call(
+            self._attempt(ep, request, stream, on_token, timing),
+            timing.watch,
+            probe=ep.alive if limits.liveness_probe_s > 0 else None,
+            timed_out=lambda phase, limit_s: _timed_out(ep, phase, limit_s),
+        )
 
     async def _attempt(
         self,
@@ -112,6 +132,8 @@ class HttpChatModel:
         body = adapter.body(self.spec, request, True)
         async with ep.stream(route, body, self.spec.model_id) as response:
             async for event in iter_sse(response):
+                if timing.watch is not None:
+                    timing.watch.chunk()
                 piece = parser.feed(event)
                 if piece:
                     if timing.first_token is None:
@@ -134,6 +156,7 @@ class HttpChatModel:
             tokens_out=count_tokens(answer.text),
             estimated=True,
         )
+        finish = _window_or_cap(answer.finish_reason, usage, request, self.spec)
         ttft_ms = answer.ttft_ms
         if ttft_ms is None and timing.first_token is not None:
             ttft_ms = (timing.first_token - timing.start) * 1000
@@ -143,7 +166,7 @@ class HttpChatModel:
             model=self.spec.key,
             model_id=self.spec.model_id,
             text=answer.text,
-            finish_reason=answer.finish_reason,
+            finish_reason=finish,
             usage=usage,
             latency_ms=latency_s * 1000,
             cost_usd=self.spec.cost_usd(usage.tokens_in, usage.tokens_out),
@@ -163,3 +186,36 @@ def _measured_tps(tokens_out: int, timing: _Timing) -> float | None:
             return (tokens_out - 1) / span
     span = timing.end - timing.start
     return tokens_out / span if span > 0 else None
+
+
+def _window_or_cap(finish: str, usage: Usage, request: ChatRequest, spec: ModelSpec) -> str:
+    """``length`` means the output cap only when the answer reached it; a shorter answer
+    cut at ``length`` hit the context window (servers of the OpenAI dialect say ``length``
+    for both)."""
+    cap = request.max_tokens or spec.max_output_tokens
+    if finish == "length" and not usage.estimated and usage.tokens_out < cap:
+        return "context_overflow"
+    return finish
+
+
+def _timed_out(ep: Endpoint, phase: str, limit_s: float) -> ProviderError:
+    """The error for a phase of a call to ``ep`` that ran past its limit."""
+    where = f"{ep.name} at {ep.url}"
+    kw: dict[str, Any] = {"provider": ep.name, "url": ep.url}
+    if phase == "hung":
+        return EndpointHung(
+            f"{where} took the request, then sent nothing for "
+            f"{ep.timeouts.liveness_probe_s:g} s and did not answer a liveness probe "
+            f"(GET /v1/models) within {limit_s:g} s: the server or its SSH tunnel is hung; "
+            "restart the server or reopen the tunnel",
+            **kw,
+        )
+    what = {
+        "first_token": ("sent no token", "first_token_timeout_s"),
+        "idle": ("stopped sending in the middle of its answer for", "idle_timeout_s"),
+    }.get(phase, ("did not finish its answer", "timeout_s"))
+    return ProviderTimeout(
+        f"{where} {what[0]} within {limit_s:g} s; raise {what[1]} for this provider "
+        "if the model is just slow",
+        **kw,
+    )

@@ -89,7 +89,7 @@ class OpenAICompatAdapter:
         tps, ttft, stats = _speed(data)
         return Answer(
             text=str(message.get("content") or ""),
-            finish_reason=normalize_finish(choice.get("finish_reason")),
+            finish_reason=_finish(choice.get("finish_reason"), data),
             usage=_usage(data.get("usage")),
             tokens_per_s=tps,
             ttft_ms=ttft,
@@ -112,6 +112,16 @@ def _usage(raw: Any) -> Usage | None:
     if not isinstance(tin, int) or not isinstance(tout, int):
         return None
     return Usage(tokens_in=tin, tokens_out=tout)
+
+
+def _finish(reason: Any, data: Mapping[str, Any]) -> str:
+    """The choice's finish reason, unless LM Studio's ``stats.stop_reason`` says more
+    (``contextLengthReached`` where the choice only says ``length``)."""
+    stats = data.get("stats")
+    native = stats.get("stop_reason") if isinstance(stats, dict) else None
+    if isinstance(native, str) and normalize_finish(native) == "context_overflow":
+        return "context_overflow"
+    return normalize_finish(reason if isinstance(reason, str) else None)
 
 
 def _speed(data: Mapping[str, Any]) -> tuple[float | None, float | None, dict[str, Any]]:
@@ -192,7 +202,7 @@ class OpenAIStreamParser:
         tps, ttft, stats = _speed(self.extra)
         return Answer(
             text="".join(self.parts),
-            finish_reason=normalize_finish(self.reason),
+            finish_reason=_finish(self.reason, self.extra),
             usage=self.usage,
             tokens_per_s=tps,
             ttft_ms=ttft,

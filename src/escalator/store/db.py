@@ -14,7 +14,7 @@ import socket
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import fields, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,6 +22,7 @@ from typing import Any
 
 from escalator.config import Config, default_config
 from escalator.errors import InputError
+from escalator.store.health import log_error, probe_write, sqlite_errors
 from escalator.store.migrations import migrate
 from escalator.store.records import (
     ATTEMPT_OUTCOMES,
@@ -64,22 +65,31 @@ def open_log(
                 f"no task log at {file}; run a task first, or pass --db with the path of "
                 "an existing log"
             )
-        file.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            file.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise log_error(str(file), exc) from None
         target = str(file)
     return TaskLog(_connect(target), path=target, config=cfg)
 
 
 def _connect(target: str) -> sqlite3.Connection:
-    conn = sqlite3.connect(
-        target, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
-    )
-    conn.row_factory = sqlite3.Row
-    conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-    if target != MEMORY:
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA synchronous = NORMAL")
-    conn.execute("PRAGMA foreign_keys = ON")
-    migrate(conn)
+    """Open, configure and migrate; any SQLite failure is a ``TaskLogError`` naming the file."""
+    with sqlite_errors(target):
+        conn = sqlite3.connect(
+            target, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
+        )
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            if target != MEMORY:
+                conn.execute("PRAGMA journal_mode = WAL")
+                conn.execute("PRAGMA synchronous = NORMAL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            migrate(conn)
+        except BaseException:
+            conn.close()
+            raise
     return conn
 
 
@@ -121,20 +131,28 @@ class TaskLog:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def check_writable(self) -> None:
+        """Commit one small write now: a read-only, full or locked log fails here, before
+        a task pays for any model call (``TaskLogError`` naming the file and the fix)."""
+        with self._lock:
+            probe_write(self._conn, self.path)
+
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
         """A short write transaction: takes the write lock up front (BEGIN IMMEDIATE)."""
-        with self._lock:
+        with self._lock, sqlite_errors(self.path):
             self._conn.execute("BEGIN IMMEDIATE")
             try:
                 yield self._conn
+                self._conn.execute("COMMIT")
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                if self._conn.in_transaction:  # a failed COMMIT may have rolled back already
+                    with suppress(sqlite3.Error):
+                        self._conn.execute("ROLLBACK")
                 raise
-            self._conn.execute("COMMIT")
 
     def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        with self._lock:
+        with self._lock, sqlite_errors(self.path):
             return self._conn.execute(sql, params).fetchall()
 
     # ------------------------------------------------------------------ tasks

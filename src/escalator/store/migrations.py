@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from contextlib import suppress
 
 from escalator.errors import UserError
 from escalator.store.records import utc_now
@@ -142,6 +143,15 @@ def m004_attempt_policy(db: sqlite3.Connection) -> None:
     db.execute("ALTER TABLE attempts ADD COLUMN label TEXT")
 
 
+@migration
+def m005_health_probe(db: sqlite3.Connection) -> None:
+    """One row that ``TaskLog.check_writable`` rewrites before a task's first model call,
+    so a log that cannot be written fails before anything is paid."""
+    db.execute(
+        "CREATE TABLE _health (id INTEGER PRIMARY KEY CHECK (id = 1), probed_at TEXT NOT NULL)"
+    )
+
+
 def _ensure_table(db: sqlite3.Connection) -> None:
     db.execute(
         "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
@@ -185,6 +195,8 @@ def migrate(db: sqlite3.Connection, *, upto: str | None = None) -> list[str]:
                 break
         db.execute("COMMIT")
     except BaseException:
-        db.execute("ROLLBACK")
+        if db.in_transaction:
+            with suppress(sqlite3.Error):
+                db.execute("ROLLBACK")
         raise
     return applied
