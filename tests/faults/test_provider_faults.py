@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.faults.conftest import HAIKU, LOCAL_14B, cli, fault_config
 from tests.fakes import AnthropicFake, GeminiFake, LMStudioFake, Reply, SilentServer
+from tests.faults.conftest import HAIKU, LOCAL_14B, cli, fault_config
 
 
 def test_a_hung_server_is_found_in_seconds_not_retried(tmp_path: Path) -> None:
