@@ -30,6 +30,7 @@ from pathlib import PurePosixPath
 from escalator.config import ValidationConfig
 from escalator.sandbox import RunResult, Sandbox, iter_tree
 from escalator.validate.feedback import findings_feedback, tail
+from escalator.validate.missing import missing_tool
 from escalator.validate.verdict import Finding, Status, Verdict
 
 __all__ = ["COMPILE_LANGUAGES", "CompileCommand", "check_compile", "plan_commands"]
@@ -214,9 +215,13 @@ def _failure(
         return Verdict.error(
             "compile", f"{plan.language}: the check timed out ({result.limits_note})", **details
         )
-    if result.exit_code in (126, 127) and "not found" in result.output:
+    missing = missing_tool(plan.command, result.exit_code, result.output)
+    if missing is not None:
         return Verdict.error(
-            "compile", f"{plan.language}: {tail(result.output.strip(), 300)}", **details
+            "compile",
+            f"{plan.language}: could not run the check: {missing}, or set "
+            f"validation.compile_commands.{plan.language}",
+            **details,
         )
     findings = [
         f for f in parse_diagnostics(result.output, str(sandbox.root)) if f.severity == "error"

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from escalator.sandbox import RunResult, Sandbox, iter_tree
 from escalator.validate.feedback import cap, tail
+from escalator.validate.missing import missing_tool
 from escalator.validate.verdict import Finding, Status, Verdict
 
 __all__ = ["TestCounts", "check_tests", "detect_test_command", "parse_junit", "parse_summary"]
@@ -226,8 +227,10 @@ def _judge(command: str, result: RunResult, counts: TestCounts | None, limit: in
             limit,
         )
         return Verdict("tests", Status.FAILED, 0.9, feedback=feedback, reason="timed out")
-    if result.exit_code in (126, 127) and counts is None:
-        return Verdict.error("tests", f"the test command could not run: {tail(result.output, 300)}")
+    missing = missing_tool(command, result.exit_code, result.output) if counts is None else None
+    if missing is not None or (result.exit_code in (126, 127) and counts is None):
+        why = missing or tail(result.output, 300)
+        return Verdict.error("tests", f"the test command could not run: {why}")
     no_tests = result.exit_code == 5 or (counts is not None and counts.total == 0)
     if no_tests and (counts is None or counts.failed + counts.errors == 0):
         return Verdict.error(
