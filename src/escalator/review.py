@@ -14,7 +14,7 @@ from escalator.task import Outcome
 
 __all__ = ["ReviewDecision", "approve", "reject", "review_item", "skip"]
 
-OPEN = (Outcome.NEEDS_REVIEW.value, Outcome.AWAITING_APPROVAL.value)
+OPEN = (Outcome.NEEDS_REVIEW.value, Outcome.AWAITING_APPROVAL.value, Outcome.INTERRUPTED.value)
 
 
 @dataclass(frozen=True)
@@ -58,8 +58,8 @@ def _open_task(log: TaskLog, task_id: str) -> TaskRecord:
     task = log.get_task(task_id)
     if task.outcome not in OPEN:
         raise InputError(
-            f"task {task.short_id} is {task.outcome}; only needs_review or awaiting_approval "
-            "tasks can be reviewed ('escalator review list' shows them)"
+            f"task {task.short_id} is {task.outcome}; only needs_review, awaiting_approval "
+            "or interrupted tasks can be reviewed ('escalator review list' shows them)"
         )
     return task
 

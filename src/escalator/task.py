@@ -38,6 +38,7 @@ class Outcome(StrEnum):
     BUDGET_STOPPED = "budget_stopped"
     FAILED = "failed"
     RUNNING = "running"
+    INTERRUPTED = "interrupted"  # stopped mid-task (signal, crash, killed): resumable
     REJECTED = "rejected"
 
 

@@ -60,6 +60,6 @@ def test_kill_mid_task(workspace: Path, tmp_path: Path, lmstudio_fake: LMStudioF
     assert json.loads(done.stdout)["outcome"] == "passed"
     log = open_log(tmp_path / "tasks.db", create=False)
     orphan = log.get_task(stale[0].task_id)
-    assert orphan.outcome == "failed"
+    assert orphan.outcome == "interrupted"
     assert [e.kind for e in log.events(orphan.task_id)][-1] == "interrupted"
     log.close()

@@ -166,3 +166,29 @@ def snapshot(ws: Path) -> dict[str, bytes]:
 def quiet_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.delenv("ESCALATOR_DEBUG", raising=False)
     yield
+
+
+def processes_under(root: Path) -> list[int]:
+    """Pids of live processes whose working directory lies under ``root`` (sandboxes made
+    under it leave none behind when they are cleaned up)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            cwd = os.readlink(entry / "cwd")
+            state = (entry / "stat").read_text().rsplit(")", 1)[-1].split()[0]
+        except OSError:
+            continue
+        if cwd.startswith(str(root)) and state != "Z":
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.fixture
+def sandboxes_here(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Make this test's sandboxes under its own temp dir, to look for leftovers there."""
+    root = tmp_path / "sandboxes"
+    root.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(root))
+    return root

@@ -149,7 +149,7 @@ async def test_review_reject_and_skip_record_the_decision(config: Config, tmp_pa
     assert rejected.structured_content["task"]["outcome"] == "rejected"
     assert rejected.structured_content["detail"]["action"] == "reject"
     assert skipped.structured_content["task"]["outcome"] == "skipped"
-    assert again.is_error and "only needs_review or awaiting_approval" in text_of(again)
+    assert again.is_error and "only needs_review, awaiting_approval" in text_of(again)
     with open_log(config.db_path, config=config) as log:
         kinds = [e.kind for e in log.events(first)]
         assert "review_rejected" in kinds

@@ -112,7 +112,7 @@ def test_writer_killed_mid_transaction_leaves_the_db_consistent(tmp_path: Path) 
         assert [t.task_id for t in log.interrupted()] == [tid]
         # the write lock died with the process: writing works at once
         log.add_attempt(AttemptRecord(task_id=tid, model="sonnet", outcome="error"))
-        assert log.mark_interrupted(tid, "writer was killed").outcome == "failed"
+        assert log.mark_interrupted(tid, "writer was killed").outcome == "interrupted"
     assert sqlite3.connect(path).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 

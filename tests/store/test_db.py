@@ -233,7 +233,7 @@ def test_interrupted_finds_tasks_left_running_by_dead_processes(log: TaskLog) ->
     assert [t.task_id for t in log.interrupted(now=later)] == [dead, elsewhere]
     assert [t.task_id for t in log.interrupted(now=later, stale_after_s=3 * 3600)] == [dead]
     marked = log.mark_interrupted(dead, "process died mid-task")
-    assert marked.outcome == "failed"
+    assert marked.outcome == "interrupted"
     assert log.events(dead)[-1].detail == {"reason": "process died mid-task"}
     assert [t.task_id for t in log.interrupted(now=later)] == [elsewhere]
 

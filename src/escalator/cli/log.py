@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import suppress
 from pathlib import Path
 
 import click
@@ -12,6 +13,7 @@ from rich.table import Table
 
 from escalator.analytics import Stats, compute_stats, format_rate, format_usd
 from escalator.cli.common import emit_json, get_config, handle_errors, json_option
+from escalator.errors import TaskLogError
 from escalator.store import AttemptRecord, EventRecord, TaskLog, TaskRecord, open_log
 from escalator.task import Outcome, TaskType
 
@@ -63,6 +65,8 @@ def log_command(
 ) -> None:
     """List recent tasks, or show TASK_ID (a unique prefix is enough) in full."""
     with open_cli_log(ctx, db_path) as log:
+        with suppress(TaskLogError):  # a log we may only read is listed as it is
+            log.sweep_interrupted()
         if task_id is None:
             tasks = log.list_tasks(limit=limit, outcome=outcome, task_type=task_type)
             if as_json:

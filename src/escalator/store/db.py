@@ -263,10 +263,15 @@ class TaskLog:
         return int(self._query("SELECT count(*) FROM tasks")[0][0])
 
     def review_queue(self) -> list[TaskRecord]:
-        """Tasks waiting for a person (needs_review, awaiting_approval), oldest first."""
+        """Tasks waiting for a person (needs_review, awaiting_approval, interrupted), oldest
+        first."""
         rows = self._query(
-            "SELECT * FROM tasks WHERE outcome IN (?, ?) ORDER BY timestamp, rowid",
-            (Outcome.NEEDS_REVIEW.value, Outcome.AWAITING_APPROVAL.value),
+            "SELECT * FROM tasks WHERE outcome IN (?, ?, ?) ORDER BY timestamp, rowid",
+            (
+                Outcome.NEEDS_REVIEW.value,
+                Outcome.AWAITING_APPROVAL.value,
+                Outcome.INTERRUPTED.value,
+            ),
         )
         return [_task_from_row(r) for r in rows]
 
@@ -296,15 +301,25 @@ class TaskLog:
         return [t for t in tasks if _owner_gone(t, here, cutoff)]
 
     def mark_interrupted(self, task_id: str, reason: str) -> TaskRecord:
-        """Mark a task left running as failed, with the reason in the audit log."""
+        """Mark a task left running as ``interrupted`` (resumable), with the reason in the
+        audit log."""
         tid = self.resolve_id(task_id)
         with self._write() as db:
             db.execute(
-                "UPDATE tasks SET outcome = ?, updated_at = ? WHERE task_id = ?",
-                (Outcome.FAILED.value, utc_now(), tid),
+                "UPDATE tasks SET outcome = ?, updated_at = ? WHERE task_id = ? AND outcome = ?",
+                (Outcome.INTERRUPTED.value, utc_now(), tid, Outcome.RUNNING.value),
             )
             _insert_event(db, EventRecord(tid, EventKind.INTERRUPTED, detail={"reason": reason}))
         return self.get_task(tid)
+
+    def sweep_interrupted(self, reason: str = "the process running it stopped mid-task") -> int:
+        """Mark every task left ``running`` by a process that is gone as ``interrupted``;
+        returns how many. Listing and starting tasks sweep first, so the log never shows a
+        task as running that no process works on."""
+        stale = self.interrupted()
+        for task in stale:
+            self.mark_interrupted(task.task_id, reason)
+        return len(stale)
 
     # ------------------------------------------------------------------ attempts
 
@@ -451,7 +466,7 @@ class TaskLog:
         final model, whether a review rejected or approved it, and the attempt's model, outcome,
         label, cost, tokens, latency and its validators' statuses (``statuses``:
         ``validator=status`` joined by commas)."""
-        where = "WHERE t.outcome NOT IN ('running', 'awaiting_approval')"
+        where = "WHERE t.outcome NOT IN ('running', 'awaiting_approval', 'interrupted')"
         params: list[Any] = []
         if task_type is not None:
             where += " AND t.task_type = ?"
