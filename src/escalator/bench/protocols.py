@@ -21,6 +21,7 @@ import random
 import shutil
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -50,6 +51,11 @@ class ProtocolOptions:
     protocols: tuple[str, ...] = ("default",)
     seed: int = 0
     tune_fraction: float = 0.5
+    on_pass: Callable[[str, int], None] | None = None  # (pass name, its tasks), before it
+
+    def announce(self, name: str, suite: Suite) -> None:
+        if self.on_pass is not None:
+            self.on_pass(name, len(suite.problems))
 
 
 @dataclass(frozen=True)
@@ -177,10 +183,12 @@ def _run_one(
     suite: Suite, options: BenchOptions, protocols: ProtocolOptions, name: str
 ) -> dict[str, ProtocolResult]:
     if name == "default":
+        protocols.announce(name, suite)
         summary, wall = _pass(suite, options, options.policy, _db(options, name))
         return {name: ProtocolResult(name, _policy_name(options, options.policy), summary, wall)}
     if name == "online":
         learned = PolicyMode.LEARNED
+        protocols.announce(name, suite)
         summary, wall = _pass(
             _shuffled(suite, protocols.seed), options, learned, _db(options, name)
         )
@@ -193,11 +201,14 @@ def _split(
 ) -> dict[str, ProtocolResult]:
     tune, rest = split_problems(suite, protocols.tune_fraction, protocols.seed)
     tune_db = _db(options, "split-tune")
+    protocols.announce("split_tune", tune)
     _, tune_wall = _pass(tune, options, PolicyMode.LEARNED, tune_db)
+    protocols.announce("split_static", rest)
     static, static_wall = _pass(rest, options, PolicyMode.STATIC, _db(options, "split-static"))
     learned_db = _db(options, "split-learned")
     _fresh(learned_db)
     shutil.copyfile(tune_db, learned_db)  # the learned policy starts from the tuning log
+    protocols.announce("split_learned", rest)
     learned, learned_wall = _pass(rest, options, PolicyMode.LEARNED, learned_db, keep_log=True)
     n = len(tune.problems)
     return {

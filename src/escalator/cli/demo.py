@@ -1,9 +1,13 @@
-"""``escalator demo``: the bench on a bundled suite, no LM Studio or API keys needed.
+"""``escalator demo``: the static matrix vs the learned policy, on bundled recorded answers.
 
-Runs the cascade over the bundled demo suite (HumanEval problems with six models'
-recorded answers, ``escalator/data/demo``) through the replay fleet, shows each task
-climbing the chain, then prints the summary table and where the task log and the HTML
-report are.
+No LM Studio or API keys needed. The bundled demo suite (HumanEval problems with six
+models' recorded answers, ``escalator/data/demo``) is split with a seed: the learned
+policy first runs the tuning share and learns from what the engine itself can know
+(validators, agreement; never the hidden tests). Then the *other* problems, which the
+policy did not learn from, are run twice through the replay fleet: with the static
+matrix and with the learned policy. Each task's climb up the chain is shown as it ends;
+then one table puts both beside the strongest model alone and the oracle, every figure
+defined under it. The task log of the learned run and its HTML report are written.
 """
 
 from __future__ import annotations
@@ -14,10 +18,12 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.table import Table
 
-from escalator.bench.runner import BenchOptions
+from escalator.bench.display import climb_line
+from escalator.bench.protocols import ProtocolOptions, ProtocolResult, run_protocols
+from escalator.bench.runner import BenchEvent, BenchOptions
 from escalator.bench.suite import load_suite
-from escalator.cli.bench import print_summary, run_and_summarise
 from escalator.cli.common import emit_json, get_config, handle_errors, json_option
 from escalator.errors import InputError
 
@@ -25,6 +31,12 @@ __all__ = ["demo_command", "demo_suite_path", "write_report"]
 
 DEMO_DB = "demo-tasks.db"
 DEMO_REPORT = "demo-report.html"
+TUNE_FRACTION = 0.5
+PASS_TITLES = {
+    "split_tune": "learning: the learned policy on the tuning problems",
+    "split_static": "measured: the static matrix on the held-out problems",
+    "split_learned": "measured: the learned policy on the held-out problems",
+}
 
 
 def demo_suite_path() -> Path:
@@ -52,22 +64,97 @@ def write_report(db_path: Path, out: Path) -> str | None:
     return str(out)
 
 
+def definitions(results: dict[str, ProtocolResult]) -> dict[str, str]:
+    """What each figure of the comparison means, for these results."""
+    learned = results["split_learned"]
+    s = learned.summary
+    n = s.tasks
+    return {
+        "hidden pass": f"share of the {n} held-out problems whose accepted code passes the "
+        "hidden tests (run only after the engine decided; they never feed learning)",
+        "cost": "what the run's model calls cost at the models' list prices (tokens of the "
+        "engine's real prompts and the recorded answers)",
+        "strongest alone": f"{s.strongest}, the model with the best hidden pass rate on "
+        "these problems, answering each of them alone in one call: the cloud-only "
+        "baseline of this demo",
+        "savings": "1 - cost / the strongest model alone's cost on the same problems",
+        "false accepts": "accepted answers that fail the hidden tests",
+        "oracle": "per problem, the cheapest model whose recorded answer passes the hidden "
+        "tests: a bound that needs the answers, not a policy",
+        "learned policy": f"learned from the other {learned.tuned_on} problems (the tuning "
+        "share), starting from their task log; static matrix: the configured chain as "
+        "written, cheapest first",
+    }
+
+
+def _savings(cost: float, strongest: float) -> str:
+    return "-" if strongest <= 0 else f"{100 * (1 - cost / strongest):.1f}%"
+
+
+def comparison_table(results: dict[str, ProtocolResult]) -> Table:
+    """Static matrix | learned policy | strongest alone | oracle, on the held-out problems."""
+    static, learned = results["split_static"].summary, results["split_learned"].summary
+    strongest = learned.baselines[learned.strongest]
+    oracle = learned.oracle
+    table = Table(title=f"{learned.tasks} held-out problems the policy did not learn from")
+    for column in ("", "static matrix", "learned policy", "strongest alone", "oracle"):
+        table.add_column(column, justify="left" if not column else "right")
+    rates = (static.pass_rate, learned.pass_rate, strongest.pass_rate, oracle.pass_rate)
+    costs = (static.cost_usd, learned.cost_usd, strongest.cost_usd, oracle.cost_usd)
+    table.add_row("hidden pass", *(f"{100 * r:.1f}%" for r in rates))
+    table.add_row("cost $", *(f"{c:.4f}" for c in costs))
+    table.add_row("savings", *(_savings(c, strongest.cost_usd) for c in costs))
+    table.add_row("false accepts", str(static.false_accepts), str(learned.false_accepts), "", "")
+    return table
+
+
+def _progress(console: Console) -> tuple[Any, Any]:
+    def on_pass(name: str, tasks: int) -> None:
+        console.print(f"\n[bold]{PASS_TITLES.get(name, name)}[/] ({tasks} tasks)")
+
+    def on_event(event: BenchEvent) -> None:
+        if event.kind == "task_done" and event.outcome is not None:
+            console.print(climb_line(event.outcome), highlight=False)
+
+    return on_pass, on_event
+
+
+def _json(results: dict[str, ProtocolResult], report: str | None, command: str) -> dict[str, Any]:
+    learned = results["split_learned"].summary
+    strongest = learned.baselines[learned.strongest]
+    return {
+        "held_out": learned.tasks,
+        "tuned_on": results["split_learned"].tuned_on,
+        "static": results["split_static"].to_json(),
+        "learned": results["split_learned"].to_json(),
+        "strongest_model": learned.strongest,
+        "strongest": strongest.to_json(),
+        "oracle": learned.oracle.to_json(),
+        "definitions": definitions(results),
+        "db_path": learned.run.db_path,
+        "report": report,
+        "report_command": command,
+    }
+
+
 @click.command("demo")
 @click.option("--concurrency", type=int, default=4, show_default=True, help="Tasks at once.")
 @click.option("--limit", type=int, default=None, help="Only the first N demo problems.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the split.")
 @click.option(
     "--db",
     "db_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help=f"Task log for the demo (default: {DEMO_DB} next to the configured log).",
+    help=f"Task logs for the demo: DB-split-tune/-static/-learned beside this path "
+    f"(default: {DEMO_DB} next to the configured log); replaced on each run.",
 )
 @click.option(
     "--out",
     "out",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help=f"HTML report path (default: {DEMO_REPORT} next to the demo log).",
+    help=f"HTML report path (default: {DEMO_REPORT} next to the demo logs).",
 )
 @json_option
 @click.pass_context
@@ -76,33 +163,50 @@ def demo_command(
     ctx: click.Context,
     concurrency: int,
     limit: int | None,
+    seed: int,
     db_path: Path | None,
     out: Path | None,
     as_json: bool,
 ) -> None:
-    """Show the escalation cascade on bundled recorded answers, then summarise it."""
+    """Compare the static matrix and the learned policy on problems held out from learning."""
     config = get_config(ctx)
-    suite = load_suite(demo_suite_path())
+    suite = load_suite(demo_suite_path()).subset(limit)
+    if len(suite.problems) < 2:
+        raise InputError("--limit must leave at least 2 problems (one to learn, one to measure)")
     db = db_path or config.db_path.with_name(DEMO_DB)
-    report_path = out or db.with_name(DEMO_REPORT)
-    options = BenchOptions(limit=limit, concurrency=concurrency, db_path=db, base=config)
+    console = Console(stderr=True)
+    on_pass, on_event = _progress(console)
+    options = BenchOptions(concurrency=concurrency, db_path=db, base=config)
     if not as_json:
-        click.echo(
-            f"Escalator demo: {len(suite.subset(limit).problems)} HumanEval tasks, chain of "
-            f"{len(suite.models)} recorded models (free first, paid last); hidden tests "
-            "score the accepted code afterwards.",
-            err=True,
+        options.on_event = on_event
+        console.print(
+            f"Escalator demo: {len(suite.problems)} HumanEval tasks, {len(suite.models)} "
+            "recorded models (free first, paid last). The learned policy learns from part "
+            "of them; both policies are then measured on the rest. Hidden tests score the "
+            "accepted code afterwards and never feed learning.",
+            highlight=False,
         )
-    summary = run_and_summarise(suite, options, progress=not as_json, climbs=True)
-    report = write_report(Path(summary.run.db_path), report_path)
-    report_command = f"escalator report --db {summary.run.db_path} --out {report_path}"
+    protocols = ProtocolOptions(("split",), seed, TUNE_FRACTION, None if as_json else on_pass)
+    results = run_protocols(suite, options, protocols)
+    learned_db = Path(results["split_learned"].summary.run.db_path)
+    report_path = out or learned_db.with_name(DEMO_REPORT)
+    report = write_report(learned_db, report_path)
+    command = f"escalator report --db {learned_db} --out {report_path}"
     if as_json:
-        data: dict[str, Any] = summary.to_json()
-        data["report"] = report
-        data["report_command"] = report_command
-        emit_json(data)
+        emit_json(_json(results, report, command))
         return
-    print_summary(summary)
+    _print_result(results, report, command)
+
+
+def _print_result(results: dict[str, ProtocolResult], report: str | None, command: str) -> None:
     console = Console()
-    where = f"report: {report}" if report else f"report: run `{report_command}`"
-    console.print(where, highlight=False)
+    console.print(comparison_table(results))
+    for name, meaning in definitions(results).items():
+        console.print(f"  {name}: {meaning}", highlight=False)
+    learned = results["split_learned"]
+    console.print(
+        f"task log (learned policy): {learned.summary.run.db_path}, holding its "
+        f"{learned.tuned_on} tuning tasks and {learned.summary.tasks} held-out tasks; "
+        + (f"report: {report}" if report else f"report: run `{command}`"),
+        highlight=False,
+    )
