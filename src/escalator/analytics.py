@@ -25,7 +25,6 @@ __all__ = [
     "Stats",
     "Suggestion",
     "TypeStats",
-    "cloud_only_cost",
     "compute_stats",
     "format_rate",
     "format_usd",
@@ -135,18 +134,6 @@ def format_usd(usd: float) -> str:
 def format_rate(rate: float) -> str:
     """A 0..1 rate as a whole percentage."""
     return f"{100 * rate:.0f}%"
-
-
-def cloud_only_cost(config: Config, task_type: str, tokens_in: int, tokens_out: int) -> float:
-    """What the strongest model of ``task_type``'s chain would charge for these tokens.
-
-    Strongest means highest tier rank, then highest price. This is the baseline that
-    savings are measured against.
-    """
-    chain = config.chain_for(TaskType.parse(str(task_type))).chain
-    specs = [config.registry.get(key) for key in chain]
-    strongest = max(specs, key=lambda m: (m.tier.rank, m.price_in_per_mtok + m.price_out_per_mtok))
-    return strongest.cost_usd(tokens_in, tokens_out)
 
 
 def compute_stats(log: TaskLog, *, min_tasks: int = MIN_TASKS_FOR_SUGGESTION) -> Stats:

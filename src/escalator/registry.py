@@ -59,13 +59,13 @@ class ModelSpec:
     quality: float | None = None  # prior chance its answer is right (public benchmarks)
 
     @property
-    def is_local(self) -> bool:
-        """Free to run: both prices are zero."""
+    def is_free(self) -> bool:
+        """Free to run: both prices are zero (usually a local model, but by price only)."""
         return self.price_in_per_mtok == 0 and self.price_out_per_mtok == 0
 
     @property
     def is_paid(self) -> bool:
-        return not self.is_local
+        return not self.is_free
 
     def cost_usd(self, tokens_in: int, tokens_out: int) -> float:
         return (tokens_in * self.price_in_per_mtok + tokens_out * self.price_out_per_mtok) / 1e6

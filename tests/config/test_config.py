@@ -52,7 +52,7 @@ def test_local_or_paid_is_decided_by_price_not_name() -> None:
         }
     )
     assert cfg.models["local-14b"].is_paid
-    assert cfg.models["opus"].is_local
+    assert cfg.models["opus"].is_free
 
 
 def test_init_writes_a_file_that_loads_back_to_the_defaults(tmp_path: Path) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from escalator.analytics import cloud_only_cost
 from escalator.config import Config
+from escalator.pricing import cloud_only_cost
 from escalator.store import AttemptRecord, EventRecord, TaskLog, TaskRecord, VerdictRecord
 
 TOKENS_IN = 1800
@@ -76,7 +76,7 @@ def run_task(
                 tokens_in=TOKENS_IN,
                 tokens_out=TOKENS_OUT,
                 cost_usd=spec.cost_usd(TOKENS_IN, TOKENS_OUT),
-                latency_ms=4200.0 if spec.is_local else 2100.0,
+                latency_ms=4200.0 if spec.is_free else 2100.0,
                 confidence=0.95 if passed else 0.3,
                 error_kind="endpoint_unreachable" if step.outcome == "error" else None,
                 diff="--- a/src/app.py\n+++ b/src/app.py\n@@ -1 +1 @@\n-x = 1\n+x = 2\n",

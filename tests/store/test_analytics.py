@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from escalator.analytics import cloud_only_cost, compute_stats
+from escalator.analytics import compute_stats
 from escalator.config import Config
+from escalator.pricing import cloud_only_cost
 from escalator.store import TaskLog, open_log
 from tests.store.seed import TOKENS_IN, TOKENS_OUT, Step, run_task
 

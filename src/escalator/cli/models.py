@@ -29,7 +29,7 @@ def model_row(config: Config, spec: ModelSpec) -> dict[str, Any]:
         "price_out_per_mtok": spec.price_out_per_mtok,
         "context_window": spec.context_window,
         "max_output_tokens": spec.max_output_tokens,
-        "local": spec.is_local,
+        "local": spec.is_free,
         "paid": spec.is_paid,
     }
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from escalator.analytics import cloud_only_cost
 from escalator.apply import apply_changes
 from escalator.engine.context import TaskRun
 from escalator.engine.contracts import TaskResult
 from escalator.engine.state import Candidate
+from escalator.pricing import cloud_only_cost
 from escalator.registry import ModelSpec
 from escalator.task import Outcome
 

@@ -11,9 +11,9 @@ from escalator.engine.contracts import TaskResult
 from escalator.engine.decide import Accept, Escalate, decide
 from escalator.engine.files import gather_files
 from escalator.engine.fit import TooLarge, fit_worker_request
-from escalator.engine.spend import worst_case_usd
 from escalator.errors import BudgetExceeded
 from escalator.guard import Approval
+from escalator.pricing import worst_case_usd
 from escalator.task import Outcome
 
 __all__ = ["walk_chain"]

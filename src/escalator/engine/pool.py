@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 
+from escalator import pricing
 from escalator.engine.context import TaskRun
 from escalator.engine.state import Candidate
 from escalator.validate import ValidationReport, Verdict, agreement
@@ -103,15 +104,8 @@ def _strongest_agreeing(
 
 
 def model_rank(run: TaskRun) -> dict[str, float]:
-    """Stronger models rank higher: by configured quality, then price, then tier, then
-    place in the chain (the matrix lists models cheapest and weakest first)."""
-    rank = {}
-    for position, key in enumerate(run.plan.chain):
-        s = run.config.registry.get(key)
-        price = s.price_in_per_mtok + s.price_out_per_mtok
-        quality = s.quality if s.quality is not None else 0.0
-        rank[key] = quality * 1e6 + price * 1000 + s.tier.rank * 10 + position * 0.01
-    return rank
+    """The chain's models by strength (``pricing.model_rank``)."""
+    return pricing.model_rank(run.config.registry, run.plan.chain)
 
 
 def _more_local_after(run: TaskRun, model: str) -> bool:
@@ -119,7 +113,7 @@ def _more_local_after(run: TaskRun, model: str) -> bool:
     chain = run.plan.chain
     registry = run.config.registry
     later = chain[chain.index(model) + 1 :] if model in chain else ()
-    return registry.get(model).is_local and any(registry.get(k).is_local for k in later)
+    return registry.get(model).is_free and any(registry.get(k).is_free for k in later)
 
 
 def local_phase_ends(run: TaskRun, index: int) -> bool:
@@ -129,7 +123,7 @@ def local_phase_ends(run: TaskRun, index: int) -> bool:
         "agreement" in run.plan.validators
         and index + 1 < len(chain)
         and not _more_local_after(run, chain[index])
-        and run.config.registry.get(chain[index]).is_local
+        and run.config.registry.get(chain[index]).is_free
     )
 
 

@@ -11,33 +11,16 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from escalator.guard import Budgets
+from escalator.pricing import worst_case_usd
 from escalator.providers.base import ChatModel, ChatRequest, ChatResponse, TokenCallback
-from escalator.registry import ModelSpec
 from escalator.work.prompts import estimate_prompt_tokens
 
 __all__ = [
-    "PROMPT_MARGIN",
-    "PROMPT_SLACK",
     "Ledger",
     "Meter",
     "MeteredModel",
     "Spent",
-    "worst_case_usd",
 ]
-
-# Servers count prompt tokens with their own tokenizer; our cl100k estimate can be lower.
-# Budgets are checked against the estimate times this margin, so no call can spend past a
-# limit unless a server reports more than 1.3x our count plus 64 tokens.
-PROMPT_MARGIN = 1.3
-PROMPT_SLACK = 64
-
-
-def worst_case_usd(
-    spec: ModelSpec, prompt_tokens: int, max_output_tokens: int | None = None
-) -> float:
-    """The most one call can cost, with the tokenizer margin on the prompt."""
-    padded = int(prompt_tokens * PROMPT_MARGIN) + PROMPT_SLACK
-    return spec.worst_case_cost_usd(padded, max_output_tokens)
 
 
 @dataclass

@@ -28,7 +28,7 @@ def model_infos(config: Config, traces: Iterable[Trace] = ()) -> dict[str, Model
     return inferred | {
         key: ModelInfo(
             key=key,
-            is_local=spec.is_local,
+            is_local=spec.is_free,
             price_in_per_mtok=spec.price_in_per_mtok,
             price_out_per_mtok=spec.price_out_per_mtok,
             quality=spec.quality,

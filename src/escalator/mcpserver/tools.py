@@ -274,7 +274,7 @@ class Toolbox:
             provider=spec.provider,
             model_id=spec.model_id,
             tier=spec.tier.label,
-            local=spec.is_local,
+            local=spec.is_free,
             price_in_per_mtok=spec.price_in_per_mtok,
             price_out_per_mtok=spec.price_out_per_mtok,
             context_window=spec.context_window,
