@@ -1,9 +1,9 @@
 """The sandbox: a private copy of a workspace where edits are applied and validators run.
 
 Validators never run in the user's workspace. ``Sandbox.create`` copies the workspace
-(tracked plus untracked-not-ignored files of a git repo, per ``git ls-files -co
---exclude-standard``; otherwise every file, honouring the root ``.gitignore`` roughly and
-skipping ``.git``, ``.venv``, ``node_modules``, ``__pycache__``) into a temp dir, keeps a
+(``escalator.workspace.project_files``: tracked plus untracked-not-ignored files of a git
+repo, otherwise every file honouring the root ``.gitignore`` roughly, never ``SKIP_DIRS``)
+into a temp dir, keeps a
 pristine second copy for ``diff()``, and records each original file's SHA-256 so the
 engine can tell later whether the user's workspace changed meanwhile.
 
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import contextlib
 import difflib
-import fnmatch
 import functools
 import hashlib
 import os
@@ -38,13 +37,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from types import TracebackType
 
 from escalator.config import ValidationConfig
 from escalator.errors import InputError, SandboxError
+from escalator.workspace import SKIP_DIRS, project_files
 
 __all__ = [
     "SKIP_DIRS",
@@ -56,7 +56,6 @@ __all__ = [
     "list_workspace_files",
 ]
 
-SKIP_DIRS = frozenset({".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__"})
 # Environment variables passed through to sandboxed commands (others are dropped).
 _ENV_ALLOW = ("PATH", "LANG", "LANGUAGE", "TERM", "TZ", "USER", "LOGNAME", "SHELL")
 _ENV_ALLOW_PREFIX = ("LC_",)
@@ -170,93 +169,8 @@ _UNSHARE_FLAGS = ("-r", "-m", "-p", "--fork", "--kill-child", "--mount-proc")
 
 
 def list_workspace_files(workspace: Path) -> list[str]:
-    """Relative POSIX paths of the workspace's files worth copying (see module docstring)."""
-    listed = _git_files(workspace)
-    if listed is None:
-        listed = _walk_files(workspace)
-    out = []
-    for rel in listed:
-        parts = PurePosixPath(rel).parts
-        if any(p in SKIP_DIRS for p in parts):
-            continue
-        path = workspace / rel
-        if path.is_file():
-            out.append(rel)
-    return sorted(set(out))
-
-
-def _git_files(workspace: Path) -> list[str] | None:
-    git = shutil.which("git")
-    if git is None or not _inside_git(git, workspace):
-        return None
-    proc = subprocess.run(
-        [git, "ls-files", "-co", "--exclude-standard", "-z"],
-        cwd=workspace,
-        capture_output=True,
-        timeout=60,
-        check=False,
-    )
-    if proc.returncode != 0:
-        return None
-    return [p for p in proc.stdout.decode("utf-8", errors="surrogateescape").split("\0") if p]
-
-
-def _inside_git(git: str, workspace: Path) -> bool:
-    proc = subprocess.run(
-        [git, "rev-parse", "--is-inside-work-tree"],
-        cwd=workspace,
-        capture_output=True,
-        timeout=30,
-        check=False,
-    )
-    return proc.returncode == 0 and proc.stdout.strip() == b"true"
-
-
-def _walk_files(workspace: Path) -> list[str]:
-    patterns = _gitignore_patterns(workspace)
-    out: list[str] = []
-    for dirpath, dirnames, filenames in os.walk(workspace):
-        rel_dir = Path(dirpath).relative_to(workspace).as_posix()
-        rel_dir = "" if rel_dir == "." else rel_dir
-        dirnames[:] = [
-            d
-            for d in dirnames
-            if d not in SKIP_DIRS and not _ignored(_join(rel_dir, d), d, patterns, is_dir=True)
-        ]
-        for name in filenames:
-            rel = _join(rel_dir, name)
-            if not _ignored(rel, name, patterns, is_dir=False):
-                out.append(rel)
-    return out
-
-
-def _join(rel_dir: str, name: str) -> str:
-    return f"{rel_dir}/{name}" if rel_dir else name
-
-
-def _gitignore_patterns(workspace: Path) -> list[str]:
-    try:
-        text = (workspace / ".gitignore").read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return []
-    lines = (line.strip() for line in text.splitlines())
-    return [line for line in lines if line and not line.startswith(("#", "!"))]
-
-
-def _ignored(rel: str, name: str, patterns: Sequence[str], *, is_dir: bool) -> bool:
-    """A rough .gitignore match: name patterns anywhere, slash patterns from the root."""
-    for raw in patterns:
-        pattern = raw
-        if pattern.endswith("/"):
-            if not is_dir:
-                continue
-            pattern = pattern.rstrip("/")
-        if "/" in pattern:
-            if fnmatch.fnmatchcase(rel, pattern.lstrip("/")):
-                return True
-        elif fnmatch.fnmatchcase(name, pattern):
-            return True
-    return False
+    """Relative POSIX paths of the workspace's files worth copying (``project_files``)."""
+    return project_files(workspace)
 
 
 def _sha256(data: bytes) -> str:
@@ -623,11 +537,3 @@ def _lines(data: bytes | None) -> list[str]:
 def shell_join(parts: Iterable[str]) -> str:
     """Quote arguments for a ``/bin/sh -c`` command line."""
     return " ".join(shlex.quote(p) for p in parts)
-
-
-def iter_tree(root: Path) -> Iterator[Path]:
-    """Files under ``root``, skipping SKIP_DIRS, in sorted order."""
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
-        for name in sorted(filenames):
-            yield Path(dirpath) / name

@@ -11,6 +11,7 @@ import pytest
 
 from escalator.validate import agreement
 from escalator.validate.agreement import Candidate, cross_check
+from escalator.validate.agreement.execute import clear_cache
 
 BODIES = [
     "def mean(xs, k):\n    return sum(xs) / len(xs) + k if xs else k\n",
@@ -32,7 +33,7 @@ def test_cross_check_speed(benchmark: Any, tmp_path: Path) -> None:
     cands = [Candidate(f"c{i}", f"model{i}", {"stats.py": b}) for i, b in enumerate(BODIES)]
 
     def cold_run() -> agreement.AgreementReport:
-        agreement._CACHE.clear()
+        clear_cache()
         return asyncio.run(cross_check(workspace=tmp_path, candidates=cands, max_inputs=60))
 
     start = time.perf_counter()

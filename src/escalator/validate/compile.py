@@ -25,26 +25,18 @@ import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 
 from escalator.config import ValidationConfig
-from escalator.sandbox import RunResult, Sandbox, iter_tree
+from escalator.languages import compile_language, compile_suffixes
+from escalator.sandbox import RunResult, Sandbox
 from escalator.validate.feedback import findings_feedback, tail
 from escalator.validate.missing import missing_tool
 from escalator.validate.verdict import Finding, Status, Verdict
+from escalator.workspace import walk_files
 
 __all__ = ["COMPILE_LANGUAGES", "CompileCommand", "check_compile", "plan_commands"]
 
-COMPILE_LANGUAGES: dict[str, tuple[str, ...]] = {
-    "python": (".py",),
-    "javascript": (".js", ".mjs", ".cjs"),
-    "typescript": (".ts", ".tsx", ".mts", ".cts"),
-    "go": (".go",),
-    "rust": (".rs",),
-    "java": (".java",),
-    "c": (".c",),
-    "cpp": (".cc", ".cpp", ".cxx"),
-}
+COMPILE_LANGUAGES: dict[str, tuple[str, ...]] = compile_suffixes()
 
 _INSTALL_HINTS = {
     "tsc": "install TypeScript (npm install -D typescript, or `make tools`)",
@@ -86,15 +78,12 @@ class CompileCommand:
 
 
 def _language_files(sandbox: Sandbox, files: Sequence[str]) -> dict[str, list[str]]:
-    rels = list(files) or [p.relative_to(sandbox.root).as_posix() for p in iter_tree(sandbox.root)]
+    rels = list(files) or list(walk_files(sandbox.root))
     by_lang: dict[str, list[str]] = {}
     for rel in rels:
-        suffix = PurePosixPath(rel).suffix.lower()
-        if not (sandbox.root / rel).is_file():
-            continue
-        for lang, suffixes in COMPILE_LANGUAGES.items():
-            if suffix in suffixes:
-                by_lang.setdefault(lang, []).append(rel)
+        lang = compile_language(rel)
+        if lang is not None and (sandbox.root / rel).is_file():
+            by_lang.setdefault(lang, []).append(rel)
     return by_lang
 
 

@@ -11,13 +11,14 @@ import functools
 import importlib
 import time
 from collections.abc import Sequence
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import tree_sitter
 
-from escalator.sandbox import iter_tree
+from escalator.languages import FILE_TYPES, grammar_for
 from escalator.validate.feedback import findings_feedback
 from escalator.validate.verdict import Finding, Status, Verdict
+from escalator.workspace import walk_files
 
 __all__ = ["LANGUAGE_BY_EXTENSION", "check_syntax", "language_for", "syntax_findings"]
 
@@ -40,34 +41,7 @@ _GRAMMARS: dict[str, tuple[str, str]] = {
 }
 
 LANGUAGE_BY_EXTENSION: dict[str, str] = {
-    ".py": "python",
-    ".pyi": "python",
-    ".js": "javascript",
-    ".mjs": "javascript",
-    ".cjs": "javascript",
-    ".jsx": "javascript",
-    ".ts": "typescript",
-    ".mts": "typescript",
-    ".cts": "typescript",
-    ".tsx": "tsx",
-    ".go": "go",
-    ".rs": "rust",
-    ".java": "java",
-    ".c": "c",
-    ".h": "c",
-    ".cc": "cpp",
-    ".cpp": "cpp",
-    ".cxx": "cpp",
-    ".hh": "cpp",
-    ".hpp": "cpp",
-    ".hxx": "cpp",
-    ".rb": "ruby",
-    ".sh": "bash",
-    ".bash": "bash",
-    ".json": "json",
-    ".yaml": "yaml",
-    ".yml": "yaml",
-    ".toml": "toml",
+    ext: row.grammar for ext, row in FILE_TYPES.items() if row.grammar is not None
 }
 
 MAX_FINDINGS_PER_FILE = 20
@@ -76,7 +50,7 @@ _ADVICE = "Fix the syntax errors above; keep the rest of the file unchanged."
 
 def language_for(path: str) -> str | None:
     """The grammar name for a file name, or None when no grammar is installed for it."""
-    return LANGUAGE_BY_EXTENSION.get(PurePosixPath(path).suffix.lower())
+    return grammar_for(path)
 
 
 @functools.cache
@@ -119,9 +93,7 @@ def _finding(path: str, node: tree_sitter.Node, source: bytes) -> Finding:
 def _select(root: Path, files: Sequence[str]) -> list[str]:
     if files:
         return [f for f in files if language_for(f) and (root / f).is_file()]
-    return [
-        p.relative_to(root).as_posix() for p in iter_tree(root) if language_for(p.name) is not None
-    ]
+    return [rel for rel in walk_files(root) if language_for(rel) is not None]
 
 
 def check_syntax(root: Path, files: Sequence[str] = (), *, feedback_chars: int = 2500) -> Verdict:

@@ -21,10 +21,11 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from escalator.sandbox import RunResult, Sandbox, iter_tree
+from escalator.sandbox import RunResult, Sandbox
 from escalator.validate.feedback import cap, tail
 from escalator.validate.missing import missing_tool
 from escalator.validate.verdict import Finding, Status, Verdict
+from escalator.workspace import is_pytest_module, walk_files
 
 __all__ = ["TestCounts", "check_tests", "detect_test_command", "parse_junit", "parse_summary"]
 
@@ -80,11 +81,7 @@ def detect_test_command(root: Path) -> str | None:
 
 
 def _has_python_tests(root: Path) -> bool:
-    for path in iter_tree(root):
-        name = path.name
-        if name.endswith(".py") and (name.startswith("test_") or name.endswith("_test.py")):
-            return True
-    return False
+    return any(is_pytest_module(rel.rsplit("/", 1)[-1]) for rel in walk_files(root))
 
 
 def _with_junit(command: str, junit: Path) -> str:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from escalator.errors import EscalatorError
+from escalator.languages import FILE_SUFFIXES, fence_language, fence_tags, suffix_of
 from escalator.registry import EditFormat
 
 __all__ = [
@@ -130,46 +131,6 @@ def format_reminder(edit_format: EditFormat) -> str:
     return _WHOLE_REMINDER
 
 
-_LANGUAGES: dict[str, tuple[str, ...]] = {
-    ".py": ("python", "py", "python3"),
-    ".pyi": ("python", "py"),
-    ".js": ("javascript", "js", "jsx"),
-    ".jsx": ("jsx", "javascript", "js"),
-    ".mjs": ("javascript", "js"),
-    ".ts": ("typescript", "ts"),
-    ".tsx": ("tsx", "typescript", "ts"),
-    ".go": ("go", "golang"),
-    ".rs": ("rust", "rs"),
-    ".java": ("java",),
-    ".c": ("c",),
-    ".h": ("c", "cpp"),
-    ".cc": ("cpp", "c++"),
-    ".cpp": ("cpp", "c++"),
-    ".hpp": ("cpp", "c++"),
-    ".rb": ("ruby", "rb"),
-    ".sh": ("bash", "sh", "shell", "zsh"),
-    ".json": ("json",),
-    ".yaml": ("yaml", "yml"),
-    ".yml": ("yaml", "yml"),
-    ".toml": ("toml",),
-    ".md": ("markdown", "md"),
-    ".html": ("html",),
-    ".css": ("css",),
-    ".sql": ("sql",),
-}
-
-
-def _extension(path: str) -> str:
-    name = path.rsplit("/", 1)[-1]
-    dot = name.rfind(".")
-    return name[dot:].lower() if dot > 0 else ""
-
-
-def fence_language(path: str) -> str:
-    """The fence info tag for a file (``""`` when unknown)."""
-    return _LANGUAGES.get(_extension(path), ("",))[0]
-
-
 def fence_for(content: str) -> str:
     """A backtick fence longer than any backtick run at the start of a line in ``content``."""
     longest = max((len(m.group(1)) for m in re.finditer(r"^\s*(`{3,})", content, re.M)), default=2)
@@ -177,7 +138,7 @@ def fence_for(content: str) -> str:
 
 
 def _language_fits(tag: str, path: str) -> bool:
-    tags = _LANGUAGES.get(_extension(path))
+    tags = fence_tags(path)
     return not tag or tags is None or tag.lower() in tags
 
 
@@ -249,33 +210,6 @@ def _clean_token(token: str) -> str:
     return token
 
 
-_NEW_FILE_EXTENSIONS = frozenset(
-    {
-        ".txt",
-        ".cfg",
-        ".ini",
-        ".rst",
-        ".xml",
-        ".csv",
-        ".lock",
-        ".env",
-        ".in",
-        ".mk",
-        ".kt",
-        ".swift",
-        ".php",
-        ".cs",
-        ".scala",
-        ".lua",
-        ".r",
-        ".jl",
-        ".vue",
-        ".svelte",
-        ".scss",
-    }
-)
-
-
 def _is_unsafe(path: str) -> bool:
     parts = path.split("/")
     return path.startswith("/") or ".." in parts or bool(re.match(r"^[A-Za-z]:", path))
@@ -285,8 +219,7 @@ def _path_shaped(token: str) -> bool:
     """Looks like a file path: has a folder or a known extension (``e.g`` does not)."""
     if not token or not _PATH_TOKEN_RE.fullmatch(token) or token.endswith("/"):
         return False
-    ext = _extension(token)
-    return "/" in token.lstrip("/") or ext in _LANGUAGES or ext in _NEW_FILE_EXTENSIONS
+    return "/" in token.lstrip("/") or suffix_of(token) in FILE_SUFFIXES
 
 
 def _known_match(token: str, files: Mapping[str, str | None]) -> str | None:
@@ -461,7 +394,7 @@ def _python_module(source: str) -> ast.Module | None:
 
 def _unfenced_program(answer: str, path: str) -> list[str] | None:
     """An unfenced answer for one Python file, accepted only when it is a real program."""
-    if _extension(path) not in (".py", ".pyi"):
+    if suffix_of(path) not in (".py", ".pyi"):
         return None
     module = _python_module(answer)
     if module is None or not any(not isinstance(node, ast.Expr) for node in module.body):
@@ -475,7 +408,7 @@ def _choose_unlabelled(blocks: Sequence[_Block], path: str) -> list[str] | None:
     if not fitting:
         return None
     best = max(fitting, key=lambda b: sum(len(ln) for ln in b.lines))
-    several_py = len(fitting) > 1 and _extension(path) == ".py"
+    several_py = len(fitting) > 1 and suffix_of(path) == ".py"
     if several_py and _python_module("\n".join(best.lines)) is None:
         return None
     return list(best.lines)
@@ -540,7 +473,7 @@ def _fragment_problem(lines: Sequence[str], original: str) -> str | None:
 
 def _check_fragment(path: str, lines: Sequence[str], original: str | None) -> None:
     """Reject a Python answer that holds only the changed part of an existing file."""
-    if original is None or _extension(path) not in (".py", ".pyi"):
+    if original is None or suffix_of(path) not in (".py", ".pyi"):
         return
     problem = _fragment_problem(lines, original)
     if problem is not None:
