@@ -7,6 +7,7 @@ cost against the cloud-only baseline, and how the escalation chains could change
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from escalator.store.db import TaskLog
 
 __all__ = [
+    "CLOUD_ONLY_DEFINITION",
     "MIN_TASKS_FOR_SUGGESTION",
     "ModelStats",
     "ModelTypeStats",
@@ -31,6 +33,11 @@ __all__ = [
 ]
 
 MIN_TASKS_FOR_SUGGESTION = 5
+
+CLOUD_ONLY_DEFINITION = (
+    "cloud-only: what the strongest (highest-tier, then dearest) model of each task's chain "
+    "would have charged for the same tokens the task used"
+)
 STRONG_PASS_RATE = 0.8
 WEAK_PASS_RATE = 0.2
 
@@ -43,6 +50,7 @@ class TypeStats:
     tasks: int
     passed: int
     pass_rate: float
+    approved_by_reviewer: int
     outcomes: dict[str, int]
     cost_usd: float
     cloud_only_cost_usd: float
@@ -54,12 +62,17 @@ class TypeStats:
 
 @dataclass(frozen=True)
 class ModelTypeStats:
-    """One model on one task type."""
+    """One model on one task type.
+
+    ``tasks_passed``: tasks where one of its answers passed the checks (whether or not
+    it was the one accepted); ``tasks_accepted``: tasks that ended ``passed`` with its
+    answer as the result (the count the demo and bench show as "accepted")."""
 
     attempts: int
     passes: int
     tasks: int
     tasks_passed: int
+    tasks_accepted: int
     cost_usd: float
 
     @property
@@ -69,7 +82,10 @@ class ModelTypeStats:
 
 @dataclass(frozen=True)
 class ModelStats:
-    """One model across all task types; ``by_type`` breaks it down."""
+    """One model across all task types; ``by_type`` breaks it down.
+
+    ``mean_latency_ms`` is the model's own response time per call (not the task's wall
+    time, which also holds validation)."""
 
     model: str
     attempts: int
@@ -79,6 +95,7 @@ class ModelStats:
     mean_latency_ms: float
     tasks: int
     tasks_passed: int
+    tasks_accepted: int
     by_type: dict[str, ModelTypeStats]
 
 
@@ -101,11 +118,17 @@ class Suggestion:
 
 @dataclass(frozen=True)
 class Stats:
-    """Everything ``escalator stats`` shows."""
+    """Everything ``escalator stats`` shows.
+
+    ``passed``/``pass_rate``: tasks whose change passed every validator. Changes a
+    person applied although they failed a check are counted apart
+    (``approved_by_reviewer``), never as passed. ``cloud_only_cost_usd``: see
+    ``CLOUD_ONLY_DEFINITION``."""
 
     tasks: int
     passed: int
     pass_rate: float
+    approved_by_reviewer: int
     cost_usd: float
     cloud_only_cost_usd: float
     savings_usd: float
@@ -115,6 +138,8 @@ class Stats:
     by_model: dict[str, ModelStats]
     chains: dict[str, list[str]]
     suggestions: list[Suggestion]
+    chains_run: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    cloud_only_definition: str = ""
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -144,13 +169,20 @@ def compute_stats(log: TaskLog, *, min_tasks: int = MIN_TASKS_FOR_SUGGESTION) ->
     by_type = {t: _type_stats(t, rows, escalated) for t, rows in _group(tasks, "task_type").items()}
     by_model = {m: _model_stats(m, rows) for m, rows in _group(attempts, "model").items()}
     chains = {t.value: list(c.chain) for t, c in log.config.matrix.items()}
+    chains_run: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in log.chains_run():
+        chains_run[str(row["task_type"])].append(
+            {"chain": json.loads(row["chain"]), "tasks": int(row["tasks"])}
+        )
     cost = sum(float(t["cost_usd"]) for t in tasks)
     cloud = sum(float(t["cloud_only_cost_usd"]) for t in tasks)
     passed = sum(1 for t in tasks if t["outcome"] == Outcome.PASSED)
+    forced = sum(1 for t in tasks if t["outcome"] == Outcome.APPROVED_BY_REVIEWER)
     return Stats(
         tasks=len(tasks),
         passed=passed,
         pass_rate=_ratio(passed, len(tasks)),
+        approved_by_reviewer=forced,
         cost_usd=round(cost, 6),
         cloud_only_cost_usd=round(cloud, 6),
         savings_usd=round(cloud - cost, 6),
@@ -160,6 +192,8 @@ def compute_stats(log: TaskLog, *, min_tasks: int = MIN_TASKS_FOR_SUGGESTION) ->
         by_model=dict(sorted(by_model.items(), key=lambda kv: -kv[1].attempts)),
         chains=chains,
         suggestions=suggest_chain_changes(by_model, log.config, min_tasks=min_tasks),
+        chains_run=dict(sorted(chains_run.items(), key=lambda kv: _type_order(kv[0]))),
+        cloud_only_definition=CLOUD_ONLY_DEFINITION,
     )
 
 
@@ -206,6 +240,7 @@ def _type_stats(task_type: str, rows: list[dict[str, Any]], escalated: set[str])
         tasks=len(rows),
         passed=passed,
         pass_rate=_ratio(passed, len(rows)),
+        approved_by_reviewer=outcomes.get(Outcome.APPROVED_BY_REVIEWER.value, 0),
         outcomes=dict(sorted(outcomes.items())),
         cost_usd=round(cost, 6),
         cloud_only_cost_usd=round(cloud, 6),
@@ -218,12 +253,18 @@ def _type_stats(task_type: str, rows: list[dict[str, Any]], escalated: set[str])
 
 def _model_type_stats(rows: list[dict[str, Any]]) -> ModelTypeStats:
     tried = {r["task_id"] for r in rows}
-    passed = {r["task_id"] for r in rows if r["outcome"] == "passed"}
+    accepted = {
+        r["task_id"]
+        for r in rows
+        if r["task_outcome"] == Outcome.PASSED.value and r["final_model"] == r["model"]
+    }
+    passed = {r["task_id"] for r in rows if r["outcome"] == "passed"} | accepted
     return ModelTypeStats(
         attempts=len(rows),
         passes=sum(1 for r in rows if r["outcome"] == "passed"),
         tasks=len(tried),
         tasks_passed=len(passed),
+        tasks_accepted=len(accepted),
         cost_usd=round(sum(float(r["cost_usd"]) for r in rows), 6),
     )
 
@@ -240,6 +281,7 @@ def _model_stats(model: str, rows: list[dict[str, Any]]) -> ModelStats:
         mean_latency_ms=round(latency, 1),
         tasks=total.tasks,
         tasks_passed=total.tasks_passed,
+        tasks_accepted=total.tasks_accepted,
         by_type={
             t: _model_type_stats(r)
             for t, r in sorted(_group(rows, "task_type").items(), key=lambda kv: _type_order(kv[0]))

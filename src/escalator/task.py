@@ -32,6 +32,7 @@ class Outcome(StrEnum):
     """How a task ended."""
 
     PASSED = "passed"
+    APPROVED_BY_REVIEWER = "approved_by_reviewer"  # a person applied a change that failed checks
     NEEDS_REVIEW = "needs_review"
     AWAITING_APPROVAL = "awaiting_approval"
     SKIPPED = "skipped"

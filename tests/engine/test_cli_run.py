@@ -143,10 +143,67 @@ def test_failed_complex_task_lands_in_review_and_approve_applies_it(
     assert item["models_tried"] == ["local-32b"]
     assert "+    return a + b" in item["patch"]
 
+    assert item["best_passed"] is False and item["failed_verdicts"]
+
+    # the change failed a check: approving it needs --force, and is not recorded as passed
     code, out = invoke("--config", str(cfg), "review", "approve", record["task_id"][:8], "--json")
+    assert code == 2 and "--force" in out
+    assert (workspace / "calc.py").read_text() == BUGGY
+    code, out = invoke(
+        "--config", str(cfg), "review", "approve", record["task_id"][:8], "--force", "--json"
+    )
     assert code == 0, out
-    assert json.loads(out)["applied"] is True
+    decision = json.loads(out)
+    assert decision["applied"] is True and decision["outcome"] == "approved_by_reviewer"
+    assert decision["failed_verdicts"]
     assert (workspace / "calc.py").read_text() == FIXED
+    code, out = invoke("--config", str(cfg), "log", record["task_id"], "--json")
+    shown = json.loads(out)
+    assert shown["task"]["outcome"] == "approved_by_reviewer"
+    approved = [e for e in shown["events"] if e["kind"] == "review_approved"]
+    assert approved and approved[0]["detail"]["forced"] is True
 
     code, out = invoke("--config", str(cfg), "review", "approve", record["task_id"][:8], "--json")
     assert code == 2  # no longer in the queue
+
+
+def test_a_dry_run_is_applied_later_with_escalator_apply(
+    workspace: Path, tmp_path: Path, lmstudio_fake: LMStudioFake
+) -> None:
+    lmstudio_fake.script(QWEN3, whole(FIXED))
+    cfg = write_config(tmp_path, lmstudio_fake.url)
+    args = ["--files", "calc.py", "--tests", "python -m pytest -q", "--no-paid", "--json"]
+    code, out = invoke(
+        "--config", str(cfg), "run", "Fix add()", "--workspace", str(workspace),
+        "--type", "standard_development", "--dry-run", *args,
+    )  # fmt: skip
+    record = json.loads(out)
+    assert code == 0 and record["applied"] is False
+    assert (workspace / "calc.py").read_text() == BUGGY
+
+    code, out = invoke("--config", str(cfg), "apply", record["task_id"][:8], "--json")
+    assert code == 0, out
+    assert json.loads(out)["applied"] is True
+    assert (workspace / "calc.py").read_text() == FIXED
+    code, out = invoke("--config", str(cfg), "apply", record["task_id"][:8], "--json")
+    assert code == 2 and json.loads(out)["error_kind"] == "input_error"
+    assert "already applied" in json.loads(out)["error"]
+
+
+def test_apply_refuses_when_the_workspace_changed_since_the_dry_run(
+    workspace: Path, tmp_path: Path, lmstudio_fake: LMStudioFake
+) -> None:
+    lmstudio_fake.script(QWEN3, whole(FIXED))
+    cfg = write_config(tmp_path, lmstudio_fake.url)
+    code, out = invoke(
+        "--config", str(cfg), "run", "Fix add()", "--workspace", str(workspace),
+        "--files", "calc.py", "--tests", "python -m pytest -q", "--type",
+        "standard_development", "--no-paid", "--dry-run", "--json",
+    )  # fmt: skip
+    task_id = json.loads(out)["task_id"]
+    edited = BUGGY + "\n# edited by hand meanwhile\n"
+    (workspace / "calc.py").write_text(edited)
+    code, out = invoke("--config", str(cfg), "apply", task_id, "--json")
+    decision = json.loads(out)
+    assert code == 1 and decision["applied"] is False and decision["conflicts"] == ["calc.py"]
+    assert (workspace / "calc.py").read_text() == edited

@@ -15,7 +15,7 @@ from escalator.config import VALIDATOR_NAMES, Config
 from escalator.mcpserver import build_server
 from escalator.mcpserver.outputs import VALIDATOR_NAMES as OUT_VALIDATORS
 from escalator.mcpserver.outputs import ValidatorName
-from escalator.store import TaskRecord, open_log
+from escalator.store import AttemptRecord, TaskRecord, VerdictRecord, open_log
 from mcp import Client
 from tests.engine.conftest import BUGGY, FIXED, TESTS
 from tests.fakes import LMStudioFake, config_for
@@ -111,7 +111,12 @@ async def test_models_check_asks_the_endpoints(tmp_path: Path, lmstudio_fake: LM
 
 
 def _review_task(
-    config: Config, ws: Path, *, with_candidate: bool, hashes: dict[str, str] | None = None
+    config: Config,
+    ws: Path,
+    *,
+    with_candidate: bool,
+    hashes: dict[str, str] | None = None,
+    candidate_passed: bool = True,
 ) -> str:
     state: dict[str, Any] = {}
     if with_candidate:
@@ -133,6 +138,12 @@ def _review_task(
                 state=state,
             )
         )
+        if with_candidate:  # the attempt that produced the candidate, with its verdicts
+            outcome = "passed" if candidate_passed else "failed"
+            log.add_attempt(
+                AttemptRecord(tid, "local-32b", outcome, diff=state["best"]["diff"]),
+                [VerdictRecord("tests", outcome, 1.0, feedback="FAILED test_add")],
+            )
     return tid
 
 
@@ -167,6 +178,19 @@ async def test_review_approve_applies_the_best_candidate(config: Config, tmp_pat
     assert data["task"]["outcome"] == "passed"
     assert (ws / "calc.py").read_text() == FIXED
     assert json.loads(text_of(result))["action"] == "approve"
+
+
+async def test_review_approve_of_a_failing_change_is_left_to_a_person(
+    config: Config, tmp_path: Path
+) -> None:
+    ws = _project(tmp_path / "proj")
+    hashes = {"calc.py": file_hash(ws / "calc.py")}
+    tid = _review_task(config, ws, with_candidate=True, hashes=hashes, candidate_passed=False)
+    result = await _call(config, "orchestrator_task", {"action": "approve", "task_id": tid})
+    assert result.is_error
+    assert "did not pass its checks (tests failed)" in text_of(result)
+    assert "--force" in text_of(result)
+    assert (ws / "calc.py").read_text() != FIXED
 
 
 async def test_review_approve_refuses_when_the_workspace_changed(

@@ -136,7 +136,7 @@ def test_ask_without_api_key_exits_2_naming_the_variable(
     monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
     result = _run(config_for(), "ask", "sonnet", "hi", "--json")
     assert result.exit_code == 2
-    assert result.stdout == ""
+    assert json.loads(result.stdout)["exit_code"] == 2  # --json: the error as JSON on stdout
     assert result.stderr.count("\n") == 1 and "set ANTHROPIC_API_KEY" in result.stderr
 
 

@@ -81,7 +81,10 @@ def test_log_errors_exit_2_and_name_the_fix(
     db_path: Path, seeded: dict[str, list[str]], tmp_path: Path
 ) -> None:
     unknown = _run("log", "ffffffff", "--db", str(db_path), "--json")
-    assert unknown.exit_code == 2 and unknown.stdout == ""
+    assert unknown.exit_code == 2
+    error = json.loads(unknown.stdout)  # under --json the error is a JSON object on stdout
+    assert error["exit_code"] == 2 and error["error_kind"] == "input_error"
+    assert "run 'escalator log' to list task ids" in error["error"]
     assert "run 'escalator log' to list task ids" in unknown.stderr
     missing = _run("log", "--db", str(tmp_path / "nope.db"))
     assert missing.exit_code == 2 and "pass --db" in missing.stderr
@@ -106,7 +109,8 @@ def test_stats_human_output(db_path: Path, seeded: dict[str, list[str]]) -> None
     result = _run("stats", "--db", str(db_path))
     assert result.exit_code == 0
     out = result.stdout
-    assert re.search(r"26 tasks, 88% passed", out)
+    assert re.search(r"26 tasks: 23 passed validation \(88%\)", out)
+    assert "cloud-only: what the strongest" in out
     for name in ("quick_edit", "critical", "local-14b", "sonnet", "Suggested chain changes"):
         assert name in out
     assert "drop local-32b from the complex_architecture chain" in out

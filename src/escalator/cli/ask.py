@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sys
 
 import click
 
 from escalator.cli.common import emit_json, get_config, handle_errors, json_option
 from escalator.config import Config
-from escalator.errors import InputError, ProviderError
+from escalator.errors import InputError
 from escalator.providers import ChatRequest, ChatResponse, open_fleet
 from escalator.providers.profiles import profile_of
+from escalator.providers.discover import discover
+from escalator.providers.status import same_model_id
+from escalator.registry import ModelSpec, ModelTier, Registry
+from escalator.task import TaskType
 
-__all__ = ["ask_command"]
+__all__ = ["ask_command", "default_model", "resolve_model"]
 
 
 async def _ask(
@@ -72,9 +77,37 @@ def json_result(resp: ChatResponse) -> dict[str, object]:
     return {k: data[k] for k in keys} | {"model_id": resp.model_id}
 
 
+def default_model(config: Config) -> str:
+    """The model ``ask`` uses when none is named: standard_development's first."""
+    return config.chain_for(TaskType.STANDARD_DEVELOPMENT).chain[0]
+
+
+def resolve_model(config: Config, name: str) -> tuple[Config, str]:
+    """A config and key for ``name``: a configured key, a configured model's provider id,
+    or a model a local server serves (added for this call only, as a free local model)."""
+    if name in config.models:
+        return config, name
+    by_id = [k for k, m in config.models.items() if same_model_id(m.model_id, name)]
+    if by_id:
+        return config, by_id[0]
+    found = asyncio.run(discover(config))
+    served = [m for m in found.new if same_model_id(m.model_id, name)]
+    if not served:
+        config.registry.get(name)  # raises InputError naming the configured models
+    model = served[0]
+    spec = ModelSpec(
+        key=name,
+        provider=model.provider,
+        model_id=model.model_id,
+        tier=ModelTier.LOCAL_BALANCED,
+        context_window=model.context_length or 32768,
+    )
+    registry = Registry({**config.models, name: spec})
+    return dataclasses.replace(config, registry=registry), name
+
+
 @click.command("ask")
-@click.argument("model")
-@click.argument("prompt")
+@click.argument("words", nargs=-1, required=True, metavar="[MODEL] PROMPT")
 @click.option("--stream", is_flag=True, help="Print tokens as they arrive.")
 @click.option("--max-tokens", type=click.IntRange(1), default=None, help="Cap the answer length.")
 @click.option("--system", default=None, help="A system prompt.")
@@ -84,22 +117,31 @@ def json_result(resp: ChatResponse) -> dict[str, object]:
 @handle_errors
 def ask_command(
     ctx: click.Context,
-    model: str,
-    prompt: str,
+    words: tuple[str, ...],
     stream: bool,
     max_tokens: int | None,
     system: str | None,
     temperature: float,
     as_json: bool,
 ) -> None:
-    """Send PROMPT ('-' reads stdin) to MODEL (a key from 'escalator models').
+    """Send PROMPT ('-' reads stdin) to MODEL: a key from 'escalator models', a model id
+    a configured or local server knows (e.g. qwen/qwen3-30b-a3b), or, when left out, the
+    first model of the standard_development chain.
 
     \b
     escalator ask qwen3-30b "Explain Python's GIL in one sentence"
+    escalator ask qwen/qwen3-30b-a3b "hi"
+    escalator ask "hi"
     escalator ask haiku - --json < prompt.txt
     """
+    if len(words) > 2:
+        raise InputError(
+            f"ask takes [MODEL] PROMPT, got {len(words)} words; quote the prompt: "
+            f'escalator ask {words[0]} "{" ".join(words[1:])}"'
+        )
     config = get_config(ctx)
-    config.registry.get(model)  # unknown model: exit 2 naming the configured ones
+    name, prompt = (default_model(config), words[0]) if len(words) == 1 else words
+    config, model = resolve_model(config, name)
     require_key(config, model)
     text = sys.stdin.read() if prompt == "-" else prompt
     if not text.strip():
@@ -108,13 +150,7 @@ def ask_command(
         text, system=system, max_tokens=max_tokens, temperature=temperature, stream=stream
     )
     stream_to = ("stderr" if as_json else "stdout") if stream else None
-    try:
-        resp = asyncio.run(_ask(config, model, request, stream_to))
-    except ProviderError as exc:
-        if as_json:
-            emit_json({"model": model, "error": str(exc), "error_kind": exc.kind})
-            sys.exit(1)
-        raise
+    resp = asyncio.run(_ask(config, model, request, stream_to))
     if as_json:
         if stream:
             click.echo("", err=True)

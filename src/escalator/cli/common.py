@@ -42,22 +42,46 @@ def emit_json(data: Any) -> None:
     click.echo(json.dumps(data, indent=2, default=str))
 
 
-def fail(message: str, code: int = 2) -> None:
+def error_kind(exc: BaseException) -> str:
+    """An error's class as snake_case (``InputError`` -> ``input_error``), for JSON."""
+    name = type(exc).__name__
+    return "".join("_" + c.lower() if c.isupper() else c for c in name).lstrip("_")
+
+
+# Provider errors that mean the user's setup is wrong (a model id the server does not
+# know, no model loaded, a rejected key, a prompt too big): exit 2 like other bad input.
+SETUP_ERROR_KINDS = frozenset(
+    {"model_not_found", "model_not_loaded", "authentication_failed", "context_overflow"}
+)
+
+
+def exit_code_of(exc: EscalatorError) -> int:
+    """2 for the user's mistakes (bad input, config, setup), 1 for failures at run time."""
+    if isinstance(exc, UserError) or error_kind(exc) in SETUP_ERROR_KINDS:
+        return 2
+    return 1
+
+
+def fail(message: str, code: int = 2, *, as_json: bool = False, kind: str = "error") -> None:
+    """End the command: one line on stderr and, under ``--json``, a JSON error object on
+    stdout (``{"error", "error_kind", "exit_code"}``)."""
+    if as_json:
+        emit_json({"error": message, "error_kind": kind, "exit_code": code})
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
 
 
 def handle_errors(func: F) -> F:
-    """Turn Escalator errors into a one-line message and the documented exit status."""
+    """Turn Escalator errors into a one-line message and the documented exit status;
+    a command run with ``--json`` also gets the error as JSON on stdout."""
 
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except UserError as exc:
-            fail(str(exc), 2)
         except EscalatorError as exc:
-            fail(str(exc), 1)
+            as_json = bool(kwargs.get("as_json"))
+            fail(str(exc), exit_code_of(exc), as_json=as_json, kind=error_kind(exc))
         return None
 
     return wrapper  # type: ignore[return-value]

@@ -17,7 +17,7 @@ from escalator.errors import TaskLogError
 from escalator.store import AttemptRecord, EventRecord, TaskLog, TaskRecord, open_log
 from escalator.task import Outcome, TaskType
 
-__all__ = ["db_option", "log_command", "open_cli_log", "stats_command"]
+__all__ = ["db_option", "log_command", "open_cli_log", "stats_command", "stats_headline"]
 
 db_option = click.option(
     "--db",
@@ -111,8 +111,10 @@ def _print_task_list(tasks: list[TaskRecord], db: str) -> None:
         console.print(f"No tasks logged in {db} yet (run 'escalator run ...' first).")
         return
     table = _table(f"Tasks in {db}")
+    right = ("attempts", "cost", "wall time")
     for name in ("id", "time (UTC)", "type", "outcome", "final model", "attempts", "cost"):
-        table.add_column(name, justify="right" if name in ("attempts", "cost") else "left")
+        table.add_column(name, justify="right" if name in right else "left")
+    table.add_column("wall time", justify="right")
     for t in tasks:
         table.add_row(
             t.short_id,
@@ -122,6 +124,7 @@ def _print_task_list(tasks: list[TaskRecord], db: str) -> None:
             t.final_model or "-",
             str(t.attempts),
             format_usd(t.cost_usd),
+            f"{t.latency_ms / 1000:.1f} s",
         )
     console.print(table)
 
@@ -138,13 +141,15 @@ def _print_task(task: TaskRecord, attempts: list[AttemptRecord], events: list[Ev
     console.print(
         f"  {task.attempts} attempts, {task.escalations} escalations, "
         f"{task.tokens_in}+{task.tokens_out} tokens, cost {format_usd(task.cost_usd)} "
-        f"(cloud-only {format_usd(task.cloud_only_cost_usd)}), {task.latency_ms / 1000:.1f} s"
+        f"(cloud-only {format_usd(task.cloud_only_cost_usd)}), "
+        f"wall time {task.latency_ms / 1000:.1f} s"
     )
     if task.workspace:
         console.print(f"  workspace {task.workspace}  files {', '.join(task.files) or '-'}")
     if attempts:
         table = _table("Attempts")
-        for name in ("n", "model", "try", "outcome", "tokens", "cost", "ms", "verdicts"):
+        columns = ("n", "model", "try", "outcome", "tokens", "cost", "model ms", "checks ms")
+        for name in (*columns, "verdicts"):
             table.add_column(name)
         for a in attempts:
             verdicts = ", ".join(f"{v.validator}:{v.status}" for v in a.verdicts)
@@ -156,9 +161,14 @@ def _print_task(task: TaskRecord, attempts: list[AttemptRecord], events: list[Ev
                 f"{a.tokens_in}+{a.tokens_out}",
                 format_usd(a.cost_usd),
                 f"{a.latency_ms:.0f}",
+                f"{sum(v.duration_ms for v in a.verdicts):.0f}",
                 verdicts or "-",
             )
         console.print(table)
+        console.print(
+            "  model ms: the model's response time; checks ms: the validators' run time",
+            style="dim",
+        )
     for e in events:
         move = (
             f" {e.from_model or '?'} -> {e.to_model or '?'}" if e.from_model or e.to_model else ""
@@ -189,21 +199,18 @@ def _print_stats(stats: Stats, db: str) -> None:
     if not stats.tasks:
         console.print(f"No tasks logged in {db} yet.")
         return
-    saved = "-" if stats.savings_pct is None else f"{stats.savings_pct:.0f}%"
-    console.print(
-        f"{stats.tasks} tasks, {format_rate(stats.pass_rate)} passed, "
-        f"{format_rate(stats.escalation_rate)} escalated; "
-        f"cost {format_usd(stats.cost_usd)} vs cloud-only "
-        f"{format_usd(stats.cloud_only_cost_usd)} (saved {format_usd(stats.savings_usd)}, {saved})"
-    )
+    console.print(stats_headline(stats))
+    console.print(f"  ({stats.cloud_only_definition})", style="dim")
     types = _table("By task type")
-    for name in ("type", "tasks", "passed", "escalated", "cost", "cloud-only", "saved"):
+    columns = ("type", "tasks", "passed", "approved by reviewer", "escalated", "cost")
+    for name in (*columns, "cloud-only", "saved"):
         types.add_column(name)
     for t in stats.by_type.values():
         types.add_row(
             t.task_type,
             str(t.tasks),
-            format_rate(t.pass_rate),
+            f"{t.passed} ({format_rate(t.pass_rate)})",
+            str(t.approved_by_reviewer),
             format_rate(t.escalation_rate),
             format_usd(t.cost_usd),
             format_usd(t.cloud_only_cost_usd),
@@ -221,8 +228,9 @@ def _print_stats(stats: Stats, db: str) -> None:
 
 def _model_table(stats: Stats) -> Table:
     types = list(stats.by_type)
-    table = _table("By model (tasks passed / tried per type)")
-    for name in ("model", "attempts", "pass rate", "cost", "mean latency", *types):
+    table = _table("By model (per type: tasks passed / tasks tried)")
+    head = ("model", "attempts", "attempts passed", "answers accepted", "cost")
+    for name in (*head, "model latency (mean per call)", *types):
         table.add_column(name)
     for m in stats.by_model.values():
         cells = [
@@ -232,9 +240,27 @@ def _model_table(stats: Stats) -> Table:
         table.add_row(
             m.model,
             str(m.attempts),
-            format_rate(m.pass_rate),
+            f"{m.passes} ({format_rate(m.pass_rate)})",
+            str(m.tasks_accepted),
             format_usd(m.cost_usd),
             f"{m.mean_latency_ms / 1000:.1f} s",
             *cells,
         )
     return table
+
+
+def stats_headline(stats: Stats) -> str:
+    """The one-line summary that ``stats`` and the report both show."""
+    saved = "-" if stats.savings_pct is None else f"{stats.savings_pct:.0f}%"
+    forced = (
+        f", {stats.approved_by_reviewer} approved by a reviewer despite failing checks"
+        if stats.approved_by_reviewer
+        else ""
+    )
+    return (
+        f"{stats.tasks} tasks: {stats.passed} passed validation "
+        f"({format_rate(stats.pass_rate)}){forced}, "
+        f"{format_rate(stats.escalation_rate)} escalated; "
+        f"cost {format_usd(stats.cost_usd)} vs cloud-only "
+        f"{format_usd(stats.cloud_only_cost_usd)} (saved {format_usd(stats.savings_usd)}, {saved})"
+    )

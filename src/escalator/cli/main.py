@@ -21,6 +21,7 @@ COMMANDS: dict[str, str] = {
     "run": "run",
     "resume": "review",
     "review": "review",
+    "apply": "review",
     "log": "log",
     "stats": "log",
     "report": "report",

@@ -8,7 +8,9 @@ from typing import Any
 import click
 
 from escalator.cli.common import emit_json, get_config, handle_errors, json_option
+from escalator.cli.discover import discover_models
 from escalator.config import Config
+from escalator.errors import InputError
 from escalator.providers import ModelStatus, open_fleet
 from escalator.providers.speed import SpeedResult, measure_speed
 from escalator.registry import ModelSpec
@@ -56,6 +58,10 @@ async def _gather(
 
 @click.command("models")
 @click.option("--check", is_flag=True, help="Ask each server: reachable, loaded, context length.")
+@click.option(
+    "--discover", is_flag=True, help="List what LM Studio/Ollama serve that the config lacks."
+)
+@click.option("--add", is_flag=True, help="With --discover: add those models to the config file.")
 @click.option("--bench", is_flag=True, help="Measure TTFT, tokens/s and latency per model.")
 @click.option("--include-paid", is_flag=True, help="With --bench: also call paid models.")
 @click.option("--runs", type=click.IntRange(1, 100), default=3, show_default=True)
@@ -66,6 +72,8 @@ async def _gather(
 def models_command(
     ctx: click.Context,
     check: bool,
+    discover: bool,
+    add: bool,
     bench: bool,
     include_paid: bool,
     runs: int,
@@ -77,8 +85,14 @@ def models_command(
     \b
     escalator models --check --json
     escalator models --bench --runs 5
+    escalator models --discover --add
     """
     config = get_config(ctx)
+    if add and not discover:
+        raise InputError("--add adds what --discover finds: pass both")
+    if discover:
+        discover_models(config, add=add, as_json=as_json)
+        return
     statuses, speeds = asyncio.run(_gather(config, check, bench, include_paid, runs, max_tokens))
     rows = []
     for key, spec in config.models.items():

@@ -14,7 +14,7 @@ import click
 
 from escalator.analytics import ModelStats, Stats, compute_stats, format_rate, format_usd
 from escalator.cli.common import emit_json, handle_errors, json_option
-from escalator.cli.log import db_option, open_cli_log
+from escalator.cli.log import db_option, open_cli_log, stats_headline
 from escalator.errors import InputError
 from escalator.store import TaskRecord
 
@@ -87,6 +87,7 @@ def render_report(stats: Stats, recent: list[TaskRecord], *, db: str = "") -> st
         f"<style>{CSS}</style></head><body>",
         "<h1>Escalator report</h1>",
         f'<p class="meta">Generated {generated} from {escape(db)}</p>',
+        f"<p>{escape(stats_headline(stats))}</p>",
         _summary(stats),
         _types_section(stats),
         _models_section(stats),
@@ -124,15 +125,24 @@ def _head(*names: str) -> str:
 def _summary(stats: Stats) -> str:
     saved = "-" if stats.savings_pct is None else f"{stats.savings_pct:.0f}%"
     cards = [
-        ("Tasks", str(stats.tasks)),
-        ("Passed", format_rate(stats.pass_rate)),
-        ("Escalated", format_rate(stats.escalation_rate)),
-        ("Cost", format_usd(stats.cost_usd)),
-        ("Cloud-only cost", format_usd(stats.cloud_only_cost_usd)),
-        ("Saved", f"{format_usd(stats.savings_usd)} ({saved})"),
+        ("tasks", "Tasks", str(stats.tasks)),
+        ("passed", "Passed validation", f"{stats.passed} ({format_rate(stats.pass_rate)})"),
+        (
+            "approved_by_reviewer",
+            "Approved by reviewer (failed checks)",
+            str(stats.approved_by_reviewer),
+        ),
+        ("escalated", "Escalated", format_rate(stats.escalation_rate)),
+        ("cost", "Cost", format_usd(stats.cost_usd)),
+        ("cloud_only", "Cloud-only cost*", format_usd(stats.cloud_only_cost_usd)),
+        ("saved", "Saved vs cloud-only", f"{format_usd(stats.savings_usd)} ({saved})"),
     ]
-    body = "".join(f'<div class="card">{escape(k)}<b>{escape(v)}</b></div>' for k, v in cards)
-    return f'<div class="cards">{body}</div>'
+    body = "".join(
+        f'<div class="card" data-figure="{key}">{escape(k)}<b>{escape(v)}</b></div>'
+        for key, k, v in cards
+    )
+    note = f'<p class="meta" id="cloud-only">* {escape(stats.cloud_only_definition)}.</p>'
+    return f'<div class="cards">{body}</div>{note}'
 
 
 def _types_section(stats: Stats) -> str:
@@ -156,7 +166,8 @@ def _types_section(stats: Stats) -> str:
             "<tr>"
             + _cell(t.task_type)
             + _cell(t.tasks, num=True)
-            + _cell(format_rate(t.pass_rate), num=True)
+            + _cell(f"{t.passed} ({format_rate(t.pass_rate)})", num=True)
+            + _cell(t.approved_by_reviewer, num=True)
             + _cell(outcomes)
             + _cell(format_rate(t.escalation_rate), num=True)
             + _cell(format_usd(t.cost_usd), num=True)
@@ -171,7 +182,16 @@ def _types_section(stats: Stats) -> str:
         "</span></p>"
     )
     head = _head(
-        "type", "tasks", "passed", "outcomes", "escalated", "cost", "cloud-only", "saved", ""
+        "type",
+        "tasks",
+        "passed validation",
+        "approved by reviewer",
+        "outcomes",
+        "escalated",
+        "cost",
+        "cloud-only*",
+        "saved",
+        "",
     )
     return f"<h2>Task types</h2>{legend}<table>{head}{''.join(rows)}</table>"
 
@@ -187,6 +207,7 @@ def _model_row(m: ModelStats) -> str:
         + f"<td>{_bar(m.pass_rate, 1.0, COLOR_PASS, f'{m.model} pass rate {rate}')}"
         + "</td>"
         + _cell(f"{m.tasks_passed}/{m.tasks}", num=True)
+        + _cell(m.tasks_accepted, num=True)
         + _cell(format_usd(m.cost_usd), num=True)
         + _cell(f"{m.mean_latency_ms / 1000:.1f} s", num=True)
         + "</tr>"
@@ -197,10 +218,24 @@ def _models_section(stats: Stats) -> str:
     if not stats.by_model:
         return ""
     head = _head(
-        "model", "attempts", "passes", "pass rate", "", "tasks passed", "cost", "mean latency"
+        "model",
+        "attempts",
+        "attempts passed",
+        "pass rate",
+        "",
+        "tasks passed / tried",
+        "answers accepted",
+        "cost",
+        "model latency (mean per call)",
     )
     rows = "".join(_model_row(m) for m in stats.by_model.values())
-    return f"<h2>Models</h2><table>{head}{rows}</table>"
+    note = (
+        "<p class='meta'>An attempt is one call of a worker model. A task counts as passed "
+        "for a model when one of its answers passed the checks; an answer is accepted when "
+        "it became the task's result. Latency is the model's response time, not the "
+        "task's wall time.</p>"
+    )
+    return f"<h2>Models</h2>{note}<table>{head}{rows}</table>"
 
 
 def _matrix_section(stats: Stats) -> str:
@@ -235,6 +270,16 @@ def _pass_shade(rate: float) -> str:
 
 
 def _chains_section(stats: Stats) -> str:
+    ran = "".join(
+        f"<tr>{_cell(t)}{_cell(' → '.join(run['chain']))}{_cell(run['tasks'], num=True)}</tr>"
+        for t, runs in stats.chains_run.items()
+        for run in runs
+    )
+    ran_table = (
+        f"<table>{_head('type', 'chain the tasks ran, cheapest first', 'tasks')}{ran}</table>"
+        if ran
+        else "<p>No recorded chains.</p>"
+    )
     chains = "".join(
         f"<tr>{_cell(t)}{_cell(' → '.join(chain))}</tr>" for t, chain in stats.chains.items()
     )
@@ -244,7 +289,9 @@ def _chains_section(stats: Stats) -> str:
     else:
         suggestions = "<p>No chain changes suggested (not enough evidence yet).</p>"
     return (
-        f"<h2>Escalation chains</h2><table>{_head('type', 'chain, cheapest first')}{chains}"
+        f"<h2>Escalation chains</h2><p class='meta'>As the logged tasks ran them:</p>"
+        f"{ran_table}<p class='meta'>As configured now (where suggestions apply):</p>"
+        f"<table>{_head('type', 'chain, cheapest first')}{chains}"
         f"</table><h2>Suggested chain changes</h2>{suggestions}"
     )
 
@@ -262,8 +309,19 @@ def _recent_section(recent: list[TaskRecord]) -> str:
         + _cell(t.final_model or "-")
         + _cell(t.attempts, num=True)
         + _cell(format_usd(t.cost_usd), num=True)
+        + _cell(f"{t.latency_ms / 1000:.1f} s", num=True)
         + "</tr>"
         for t in recent
     )
-    head = _head("id", "time (UTC)", "type", "description", "outcome", "model", "attempts", "cost")
+    head = _head(
+        "id",
+        "time (UTC)",
+        "type",
+        "description",
+        "outcome",
+        "model",
+        "attempts",
+        "cost",
+        "wall time",
+    )
     return f"<h2>Recent tasks</h2><table>{head}{rows}</table>"

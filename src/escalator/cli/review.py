@@ -67,6 +67,12 @@ def review_show(ctx: click.Context, task_id: str, db: str | None, as_json: bool)
     )
     tried = ", ".join(item["models_tried"]) or "(none)"
     click.echo(f"  models tried: {tried}; cost ${item['cost_usd']:.4f}")
+    if item["patch"] and not item["best_passed"]:
+        failed = ", ".join(f"{v['validator']} {v['status']}" for v in item["failed_verdicts"])
+        click.echo(
+            f"  WARNING: this change did not pass its checks ({failed}); approving it needs "
+            "--force and is recorded as approved_by_reviewer"
+        )
     for a in item["attempts"]:
         verdicts = ", ".join(f"{v['validator']} {v['status']}" for v in a.get("verdicts", []))
         click.echo(
@@ -76,11 +82,19 @@ def review_show(ctx: click.Context, task_id: str, db: str | None, as_json: bool)
 
 
 def _decide(
-    ctx: click.Context, action: str, task_id: str, db: str | None, as_json: bool, reason: str = ""
+    ctx: click.Context,
+    action: str,
+    task_id: str,
+    db: str | None,
+    as_json: bool,
+    reason: str = "",
+    force: bool = False,
 ) -> None:
     with _log(ctx, db) as log:
         if action == "approve":
-            decision = review_ops.approve(log, task_id)
+            decision = review_ops.approve(log, task_id, force=force)
+        elif action == "apply":
+            decision = review_ops.apply_task(log, task_id)
         elif action == "reject":
             decision = review_ops.reject(log, task_id, reason)
         else:
@@ -98,13 +112,31 @@ def _decide(
 
 @review_command.command("approve")
 @click.argument("task_id")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Apply a change that failed its checks (recorded as approved_by_reviewer).",
+)
 @db_option
 @json_option
 @click.pass_context
 @handle_errors
-def review_approve(ctx: click.Context, task_id: str, db: str | None, as_json: bool) -> None:
-    """Apply the best attempt's change to the workspace."""
-    _decide(ctx, "approve", task_id, db, as_json)
+def review_approve(
+    ctx: click.Context, task_id: str, force: bool, db: str | None, as_json: bool
+) -> None:
+    """Apply the best attempt's change to the workspace (a failing one needs --force)."""
+    _decide(ctx, "approve", task_id, db, as_json, force=force)
+
+
+@click.command("apply")
+@click.argument("task_id")
+@db_option
+@json_option
+@click.pass_context
+@handle_errors
+def apply_command(ctx: click.Context, task_id: str, db: str | None, as_json: bool) -> None:
+    """Apply the validated change of a task run with --dry-run (refused if files changed)."""
+    _decide(ctx, "apply", task_id, db, as_json)
 
 
 @review_command.command("reject")

@@ -16,6 +16,27 @@ from escalator.store import open_log
 from escalator.task import Outcome, TaskRequest, TaskType
 
 
+def check_files(
+    workspace: Path, files: tuple[str, ...], new_files: tuple[str, ...]
+) -> tuple[str, ...]:
+    """The task's files relative to the workspace: existing ones must exist, new ones not."""
+    out: list[str] = []
+    for name, must_exist in [(f, True) for f in files] + [(f, False) for f in new_files]:
+        path = Path(name).expanduser()
+        full = (path if path.is_absolute() else workspace / path).resolve()
+        if not full.is_relative_to(workspace):
+            raise InputError(f"file {name!r} is outside the workspace {workspace}")
+        if must_exist and not full.is_file():
+            raise InputError(
+                f"file {name!r} does not exist in the workspace {workspace}; check the path, "
+                f"or pass --new-file {name} for a file the task should create"
+            )
+        if not must_exist and full.exists():
+            raise InputError(f"--new-file {name!r} already exists; pass it with --files")
+        out.append(full.relative_to(workspace).as_posix())
+    return tuple(dict.fromkeys(out))
+
+
 def parse_type(value: str | None) -> TaskType | None:
     if value is None:
         return None
@@ -48,6 +69,9 @@ def print_result(result: TaskResult) -> None:
     "--workspace", "-w", required=True, type=click.Path(file_okay=False), help="Project folder."
 )
 @click.option("--files", "-f", multiple=True, help="Files the task is about (repeatable).")
+@click.option(
+    "--new-file", "new_files", multiple=True, help="A file the task should create (repeatable)."
+)
 @click.option("--tests", "test_command", default=None, help="Test command, e.g. 'pytest -q'.")
 @click.option("--type", "task_type", default=None, help="Force the task type.")
 @click.option(
@@ -55,8 +79,8 @@ def print_result(result: TaskResult) -> None:
 )
 @click.option("--budget", type=float, default=None, help="Hard limit for this task in USD.")
 @click.option("--chain", default=None, help="Override the chain: comma-separated model keys.")
-@click.option("--yes", "approve", flag_value=True, default=None, help="Approve paid models.")
-@click.option("--no-paid", "approve", flag_value=False, help="Never call paid models.")
+@click.option("--yes", "yes", is_flag=True, help="Approve paid models.")
+@click.option("--no-paid", "no_paid", is_flag=True, help="Never call paid models.")
 @click.option("--dry-run", is_flag=True, help="Print the validated patch instead of applying it.")
 @click.option("--db", type=click.Path(dir_okay=False), default=None, help="Task log file.")
 @json_option
@@ -67,12 +91,14 @@ def run_command(
     description: str,
     workspace: str,
     files: tuple[str, ...],
+    new_files: tuple[str, ...],
     test_command: str | None,
     task_type: str | None,
     complexity: int | None,
     budget: float | None,
     chain: str | None,
-    approve: bool | None,
+    yes: bool,
+    no_paid: bool,
     dry_run: bool,
     db: str | None,
     as_json: bool,
@@ -86,6 +112,10 @@ def run_command(
         )
     if budget is not None and budget < 0:
         raise InputError(f"--budget {budget} is negative; pass a limit in USD")
+    if yes and no_paid:
+        raise InputError("--yes approves paid models and --no-paid refuses them: pass one")
+    approve = True if yes else (False if no_paid else None)
+    files = check_files(ws, files, new_files)
     request = TaskRequest(
         description=description,
         workspace=ws,

@@ -28,6 +28,7 @@ __all__ = [
     "probe_lmstudio",
     "probe_ollama",
     "probe_openai_models",
+    "same_model_id",
 ]
 
 
@@ -98,7 +99,7 @@ def _int(value: Any) -> int | None:
     return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
-def _same(a: str, b: str) -> bool:
+def same_model_id(a: str, b: str) -> bool:
     """Model ids match ignoring LM Studio's ``@quant`` and Ollama's ``:latest`` suffixes."""
 
     def norm(x: str) -> str:
@@ -109,7 +110,9 @@ def _same(a: str, b: str) -> bool:
 
 def _find(items: Iterable[Any], model_id: str, *keys: str) -> dict[str, Any] | None:
     for item in items:
-        if isinstance(item, dict) and any(_same(str(item.get(k, "")), model_id) for k in keys):
+        if isinstance(item, dict) and any(
+            same_model_id(str(item.get(k, "")), model_id) for k in keys
+        ):
             return item
     return None
 

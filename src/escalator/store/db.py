@@ -486,6 +486,14 @@ class TaskLog:
             params,
         )
 
+    def chains_run(self) -> list[sqlite3.Row]:
+        """Per task type and chain: how many tasks ran with that chain (from their plans)."""
+        return self._query(
+            "SELECT task_type, json_extract(state, '$.plan.chain') AS chain, count(*) AS tasks "
+            "FROM tasks WHERE json_extract(state, '$.plan.chain') IS NOT NULL "
+            "GROUP BY task_type, chain ORDER BY task_type, tasks DESC"
+        )
+
     def task_facts(self) -> list[sqlite3.Row]:
         """Per task: the columns the analytics need."""
         return self._query(
