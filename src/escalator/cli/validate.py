@@ -120,6 +120,8 @@ def _print_report(workspace: Path, report: ValidationReport) -> None:
     for v in report.verdicts:
         extra = f" - {v.reason}" if v.reason else ""
         click.echo(f"  [{_MARK[v.status]}] {v.validator:<9} {v.duration_ms:8.0f} ms{extra}")
+        if v.details.get("env"):
+            click.echo(f"        tests run with {v.details['env']}")
         if v.status is Status.FAILED and v.feedback:
             click.echo("\n".join("        " + line for line in v.feedback.splitlines()))
     verdict = "PASSED" if report.passed else report.status.value.upper()

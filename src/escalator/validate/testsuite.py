@@ -15,13 +15,13 @@ from __future__ import annotations
 import json
 import re
 import shlex
-import sys
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from escalator.sandbox import RunResult, Sandbox
+from escalator.validate.environment import find_project_python, pytest_command
 from escalator.validate.feedback import cap, tail
 from escalator.validate.missing import missing_tool
 from escalator.validate.verdict import Finding, Status, Verdict
@@ -60,11 +60,12 @@ class TestCounts:
         )
 
 
-def detect_test_command(root: Path) -> str | None:
-    """A test command for the project at ``root``, or None when it seems to have no tests."""
-    python = shlex.quote(sys.executable)
+def detect_test_command(root: Path, workspace: Path | None = None) -> str | None:
+    """A test command for the project at ``root`` (a sandbox copy of ``workspace``), or
+    None when it seems to have no tests. Python tests run with the project's own
+    environment when ``workspace`` has one (see ``validate.environment``)."""
     if _has_python_tests(root):
-        return f"{python} -m pytest"
+        return pytest_command(find_project_python(workspace or root), root)
     package = root / "package.json"
     if package.is_file():
         try:
@@ -190,7 +191,8 @@ def check_tests(
 ) -> Verdict:
     """Run ``command`` (detected when None) in the sandbox and judge the result."""
     start = time.perf_counter()
-    command = command or detect_test_command(sandbox.root)
+    detected = command is None
+    command = command or detect_test_command(sandbox.root, sandbox.workspace)
     if command is None:
         return Verdict.skipped("tests", "no tests found and no test command configured")
     junit = sandbox.tmp / f"junit-{time.monotonic_ns()}.xml"
@@ -199,6 +201,7 @@ def check_tests(
     verdict = _judge(command, result, counts, feedback_chars)
     details = {
         "command": command,
+        **_interpreter(sandbox, command, detected),
         "exit_code": result.exit_code,
         "sandbox": result.limits_note,
         **({"counts": counts.summary()} if counts else {}),
@@ -214,6 +217,14 @@ def check_tests(
         verdict.reason,
         details,
     )
+
+
+def _interpreter(sandbox: Sandbox, command: str, detected: bool) -> dict[str, str]:
+    """Which Python a detected pytest command uses, and how to change it."""
+    if not detected or "pytest" not in command:
+        return {}
+    found = find_project_python(sandbox.workspace)
+    return {"interpreter": found.python, "interpreter_source": found.source, "env": found.note}
 
 
 def _judge(command: str, result: RunResult, counts: TestCounts | None, limit: int) -> Verdict:
