@@ -75,7 +75,7 @@ def test_bad_line_exits_2_naming_it(tmp_path: Path) -> None:
     path = tmp_path / "t.jsonl"
     path.write_text('{"text": "a", "type": "quick_edit"}\n{"text": "b"}\n')
     code, out, err = run("--file", str(path), "--eval", "--json")
-    assert code == 2 and out == ""
+    assert code == 2 and json.loads(out)["exit_code"] == 2  # --json: the error as JSON
     assert "line 2" in err and "'type'" in err
 
 

@@ -61,7 +61,7 @@ async def test_execute_schema_requires_only_description_and_workspace(config: Co
     schema = tools["orchestrator_execute_with_escalation"].input_schema
     assert sorted(schema["required"]) == ["description", "workspace"]
     assert "ctx" not in schema["properties"]
-    types = schema["properties"]["task_type"]["anyOf"][0]["enum"]
+    types = schema["properties"]["task_type"]["enum"]
     assert types == [t.value for t in TaskType]
 
 

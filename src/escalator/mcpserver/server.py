@@ -13,7 +13,7 @@ from mcp.types import ToolAnnotations
 
 from escalator.config import Config
 from escalator.live_config import LiveConfig
-from escalator.mcpserver.outputs import compact_schema
+from escalator.mcpserver.compact import CompactTool, compact_input
 from escalator.mcpserver.tools import Toolbox
 
 __all__ = ["SERVER_NAME", "TOOL_NAMES", "build_server"]
@@ -46,10 +46,12 @@ def _version() -> str:
 
 
 def _tool(fn: Callable[..., Any], name: str, annotations: ToolAnnotations) -> Tool:
-    """A tool from a typed function: its docstring as one line, schema without titles."""
+    """A tool from a typed function: its docstring as one line, compact schemas."""
     description = " ".join(inspect.cleandoc(fn.__doc__ or "").split())
-    tool = Tool.from_function(fn, name=name, description=description, annotations=annotations)
-    compact_schema(tool.parameters)
+    tool = CompactTool.from_function(
+        fn, name=name, description=description, annotations=annotations
+    )
+    tool.parameters = compact_input(tool.parameters)
     return tool
 
 

@@ -51,17 +51,13 @@ __all__ = ["Toolbox", "translate_errors"]
 log = logging.getLogger(__name__)
 
 # Input descriptions are short on purpose: tool schemas take up agents' context.
-Description = Annotated[str, Field(description="What to do, as you would tell a developer.")]
+Description = Annotated[str, Field(description="The task, as for a developer.")]
 Workspace = Annotated[str, Field(description="Project directory (absolute path).")]
-Files = Annotated[
-    list[str] | None, Field(description="Files to edit or check, relative to workspace.")
-]
-TestCommand = Annotated[
-    str | None, Field(description="Shell command that runs the tests, e.g. 'pytest -q'.")
-]
+Files = Annotated[list[str] | None, Field(description="Paths relative to workspace.")]
+TestCommand = Annotated[str | None, Field(description="Test command, e.g. 'pytest -q'.")]
 TypeArg = Annotated[TaskTypeName | None, Field(description="Task type; omit to classify.")]
-Complexity = Annotated[int | None, Field(ge=0, le=10, description="0-10; omit to classify.")]
-Budget = Annotated[float | None, Field(ge=0, description="Spending limit for this task, USD.")]
+Complexity = Annotated[int | None, Field(ge=0, le=10, description="Omit to classify.")]
+Budget = Annotated[float | None, Field(ge=0, description="USD limit for this task.")]
 TaskId = Annotated[str | None, Field(description="Task id or unique prefix.")]
 
 
@@ -127,8 +123,8 @@ class Toolbox:
         dry_run: Annotated[bool, Field(description="Validate but do not write files.")] = False,
         ctx: Context[Any, Any] | None = None,
     ) -> TaskOutcome:
-        """Run a coding task on the cheapest model that passes validation (local first,
-        paid only per policy). Returns the outcome record; progress is reported."""
+        """Do a coding task on the cheapest model whose change passes validation (local
+        first, paid per policy). Returns the outcome; reports progress."""
         from escalator.engine import run_task
 
         with translate_errors("orchestrator_execute_with_escalation"):
@@ -150,7 +146,7 @@ class Toolbox:
                 )
 
             result = await with_progress(ctx, run)
-            return TaskOutcome.model_validate(result.to_json())
+            return self._outcome(result)
 
     async def classify(
         self, text: Annotated[str, Field(description="The task, as a sentence or an issue.")]
@@ -177,8 +173,8 @@ class Toolbox:
         ] = None,
         test_command: TestCommand = None,
     ) -> ValidationOut:
-        """Check a workspace as it is, in a sandbox copy (never modified): verdicts with
-        feedback, combined confidence, passed or not."""
+        """Validate a workspace as it is, in a sandbox copy: verdicts, feedback,
+        confidence, passed."""
         with translate_errors("orchestrator_validate_outcome"):
             ws, checked = self._workspace_and_files(workspace, files)
             missing = [f for f in checked if not (ws / f).is_file()]
@@ -217,8 +213,8 @@ class Toolbox:
         self,
         check: Annotated[bool, Field(description="Also ask each endpoint if it answers.")] = False,
     ) -> ModelsReport:
-        """Configured models (tier, price, chains), their record in the task log and,
-        with check, whether their endpoints answer."""
+        """Configured models: tier, price, chains, record in the task log; with check,
+        whether they answer."""
         with translate_errors("orchestrator_models"):
             stats = self._model_stats()
             models = [self._model_status(key, stats.get(key)) for key in self.config.models]
@@ -246,6 +242,15 @@ class Toolbox:
             if action == "resume":
                 return await self._resume(task_id, ctx)
             return await self._review(action, task_id, reason, ctx)
+
+    def _outcome(self, result: TaskResult) -> TaskOutcome:
+        """The outcome record, plus what an agent needs to act on it: the validators'
+        feedback when the change did not pass, and how a person approves a parked task."""
+        from escalator.mcpserver.followup import follow_up
+
+        with self._open_log(create=False) as store:
+            extra = follow_up(store, result.task_id, result.outcome.value)
+        return TaskOutcome.model_validate(result.to_json() | extra)
 
     # ------------------------------------------------------------------ models
 
@@ -332,7 +337,7 @@ class Toolbox:
             )
 
         result = await with_progress(ctx, run)
-        outcome = TaskOutcome.model_validate(result.to_json())
+        outcome = self._outcome(result)
         return TaskActionOut(
             action="resume",
             message=f"task {result.task_id} is {result.outcome.value}",
@@ -383,9 +388,26 @@ async def _validate_in_sandbox(workspace: Path, spec: ValidationSpec) -> Validat
         await asyncio.to_thread(box.close)
 
 
+SUMMARY_FIELDS = (
+    "task_id",
+    "timestamp",
+    "task_type",
+    "outcome",
+    "complexity_score",
+    "worker",
+    "final_model",
+    "attempts",
+    "escalations",
+    "cost_usd",
+)
+
+
 def _summary(record: TaskRecord) -> TaskSummary:
-    # state is the engine's resume blob: internal and large
-    return TaskSummary.model_validate(_without(record.to_json(), "state"))
+    """A task in a few fields: no patch, no resume state (``status`` has the rest)."""
+    data = record.to_json()
+    picked = {k: data[k] for k in SUMMARY_FIELDS}
+    picked["description"] = record.description[:200]
+    return TaskSummary.model_validate(picked)
 
 
 def _without(data: dict[str, Any], *keys: str) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any
 from escalator.config import Config
 from escalator.errors import MalformedResponse, ModelNotFound, ProviderError
 from escalator.providers.endpoint import Endpoint
+from escalator.providers.profiles import profile_of
 from escalator.providers.resilience import ResilienceSettings
 from escalator.providers.status import same_model_id
 
@@ -141,7 +142,7 @@ async def discover(config: Config, settings: ResilienceSettings | None = None) -
     endpoints = [
         Endpoint(p, settings or ResilienceSettings())
         for p in config.providers.values()
-        if p.is_local_server
+        if profile_of(p.kind).local
     ]
     try:
         results = await asyncio.gather(
