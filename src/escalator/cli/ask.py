@@ -12,8 +12,8 @@ from escalator.cli.common import emit_json, get_config, handle_errors, json_opti
 from escalator.config import Config
 from escalator.errors import InputError
 from escalator.providers import ChatRequest, ChatResponse, open_fleet
-from escalator.providers.profiles import profile_of
 from escalator.providers.discover import discover
+from escalator.providers.profiles import profile_of
 from escalator.providers.status import same_model_id
 from escalator.registry import ModelSpec, ModelTier, Registry
 from escalator.task import TaskType
