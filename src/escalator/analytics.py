@@ -35,8 +35,8 @@ __all__ = [
 MIN_TASKS_FOR_SUGGESTION = 5
 
 CLOUD_ONLY_DEFINITION = (
-    "cloud-only: what the strongest (highest-tier, then dearest) model of each task's chain "
-    "would have charged for the same tokens the task used"
+    "cloud-only: what the strongest model of each task's chain (by configured quality, then "
+    "price, then tier) would have charged for the same tokens the task used"
 )
 STRONG_PASS_RATE = 0.8
 WEAK_PASS_RATE = 0.2

@@ -80,7 +80,7 @@ def test_models_discover_lists_what_the_config_lacks_and_add_writes_it(tmp_path:
         config = load_config(path)
         ids = {m.model_id: m for m in config.models.values()}
         assert ids["mistral/devstral-small"].provider == "lmstudio"
-        assert ids["llama3.2:3b"].is_local
+        assert ids["llama3.2:3b"].is_free
         assert (tmp_path / "escalator.toml.bak").read_text() == original
         assert tomllib.loads(path.read_text())  # still valid TOML
         again = json.loads(_run("--config", str(path), "models", "--discover", "--json").stdout)
