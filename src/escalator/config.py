@@ -10,6 +10,7 @@ variables do.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -206,6 +207,8 @@ class Config:
     mcp: McpConfig
     db_path: Path
     source: str = "built-in defaults"
+    # A shared PostgreSQL task log (``postgresql://...``) instead of the SQLite file.
+    db_url: str | None = None
     policy: PolicyConfig = field(default_factory=PolicyConfig)
 
     @property
@@ -557,10 +560,13 @@ def parse_config(data: Mapping[str, Any], *, source: str = "(dict)") -> Config:
     store = _Section("store", top.table_of("store"), source)
     default_db = Path(platformdirs.user_data_dir("escalator", appauthor=False)) / "tasks.db"
     db = store.text("db_path", None)
+    db_url = _parse_db_url(store, top.table_of("log"), source)
     store.done()
     unknown = sorted(set(merged) - top.used)
     if unknown:
-        allowed = "providers, models, matrix, cost_guard, budgets, validation, mcp, store, policy"
+        allowed = (
+            "providers, models, matrix, cost_guard, budgets, validation, mcp, store, log, policy"
+        )
         raise ConfigError(unknown[0], f"is not a known section (allowed: {allowed})", source=source)
     return Config(
         providers=providers,
@@ -571,9 +577,37 @@ def parse_config(data: Mapping[str, Any], *, source: str = "(dict)") -> Config:
         validation=validation,
         mcp=mcp,
         db_path=Path(db).expanduser() if db else default_db,
+        db_url=db_url,
         source=source,
         policy=policy,
     )
+
+
+def _parse_db_url(store: _Section, log: Mapping[str, Any], source: str) -> str | None:
+    """``$ESCALATOR_DB_URL``, else ``[store] url`` (or ``[log] url``): a PostgreSQL log."""
+    log_section = _Section("log", log, source)
+    url = store.text("url", None)
+    alias = log_section.text("url", None)
+    log_section.done()
+    if url and alias:
+        store.fail("log.url", alias, "give the URL once, as [store] url")
+    found: str | None = str(url or alias) if (url or alias) else None
+    url = found
+    if url is not None and not url.startswith(("postgresql://", "postgres://")):
+        store.fail("store.url", url, "must be a postgresql:// URL (the SQLite log is db_path)")
+    if url is not None and re.search(r"://[^/@]*:[^/@]*@", url):
+        raise ConfigError(
+            "store.url",
+            "holds a password; passwords are never read from the file: put it in "
+            "PGPASSWORD or ~/.pgpass, or give the whole URL in $ESCALATOR_DB_URL",
+            source=source,
+        )
+    env = os.environ.get("ESCALATOR_DB_URL")
+    if env:
+        if not env.startswith(("postgresql://", "postgres://")):
+            raise ConfigError("ESCALATOR_DB_URL", f"{env[:40]!r} is not a postgresql:// URL")
+        return env
+    return found
 
 
 def _parse_providers(tables: Mapping[str, Any], source: str) -> dict[str, ProviderConfig]:

@@ -7,6 +7,7 @@ import pytest
 
 from escalator.config import Config, default_config
 from escalator.store import TaskLog, open_log
+from tests.pg import pg_url, postgres_server  # noqa: F401  (fixtures)
 from tests.store.seed import seed
 
 
@@ -20,9 +21,11 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "log" / "tasks.db"
 
 
-@pytest.fixture
-def log(db_path: Path, config: Config) -> Iterator[TaskLog]:
-    with open_log(db_path, config=config) as task_log:
+@pytest.fixture(params=["sqlite", "postgresql"])
+def log(request: pytest.FixtureRequest, db_path: Path, config: Config) -> Iterator[TaskLog]:
+    """The task log on each backend: a SQLite file, and a database on a real PostgreSQL."""
+    target: Path | str = db_path if request.param == "sqlite" else request.getfixturevalue("pg_url")
+    with open_log(target, config=config) as task_log:
         yield task_log
 
 
@@ -30,3 +33,9 @@ def log(db_path: Path, config: Config) -> Iterator[TaskLog]:
 def seeded(log: TaskLog, config: Config) -> dict[str, list[str]]:
     """The log filled with 26 realistic tasks; task ids by type."""
     return seed(log, config)
+
+
+@pytest.fixture
+def db(log: TaskLog) -> str:
+    """What ``--db`` takes for ``log``: its file path or its PostgreSQL URL."""
+    return log.path

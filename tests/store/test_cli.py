@@ -16,11 +16,11 @@ def _run(*args: str) -> Result:
     return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
 
-def test_log_lists_tasks_as_json(db_path: Path, log: TaskLog, seeded: dict[str, list[str]]) -> None:
-    result = _run("log", "--db", str(db_path), "--json", "--limit", "5")
+def test_log_lists_tasks_as_json(db: str, log: TaskLog, seeded: dict[str, list[str]]) -> None:
+    result = _run("log", "--db", db, "--json", "--limit", "5")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert data["db"] == str(db_path) and len(data["tasks"]) == 5
+    assert data["db"] == db and len(data["tasks"]) == 5
     newest = log.list_tasks(limit=5)
     assert [t["task_id"] for t in data["tasks"]] == [t.task_id for t in newest]
     first = data["tasks"][0]
@@ -35,11 +35,11 @@ def test_log_lists_tasks_as_json(db_path: Path, log: TaskLog, seeded: dict[str, 
     }
 
 
-def test_log_filters_by_type_and_outcome(db_path: Path, seeded: dict[str, list[str]]) -> None:
+def test_log_filters_by_type_and_outcome(db: str, seeded: dict[str, list[str]]) -> None:
     result = _run(
         "log",
         "--db",
-        str(db_path),
+        db,
         "--json",
         "--type",
         "complex_architecture",
@@ -50,9 +50,9 @@ def test_log_filters_by_type_and_outcome(db_path: Path, seeded: dict[str, list[s
     assert [t["description"] for t in tasks] == ["design plugin system"]
 
 
-def test_log_shows_one_task_by_prefix(db_path: Path, seeded: dict[str, list[str]]) -> None:
+def test_log_shows_one_task_by_prefix(db: str, seeded: dict[str, list[str]]) -> None:
     tid = seeded["standard_development"][-1]
-    result = _run("log", tid[:10], "--db", str(db_path), "--json")
+    result = _run("log", tid[:10], "--db", db, "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["task"]["task_id"] == tid and data["task"]["description"] == "add retry to client"
@@ -67,20 +67,20 @@ def test_log_shows_one_task_by_prefix(db_path: Path, seeded: dict[str, list[str]
     ]
 
 
-def test_log_human_output(db_path: Path, seeded: dict[str, list[str]]) -> None:
-    listing = _run("log", "--db", str(db_path))
+def test_log_human_output(db: str, seeded: dict[str, list[str]]) -> None:
+    listing = _run("log", "--db", db)
     assert listing.exit_code == 0
     assert "design plugin system" not in listing.stdout  # the list shows ids, not text
     assert seeded["critical"][-1][:8] in listing.stdout and "awaiting_approval" in listing.stdout
-    detail = _run("log", seeded["standard_development"][-1][:8], "--db", str(db_path))
+    detail = _run("log", seeded["standard_development"][-1][:8], "--db", db)
     assert "add retry to client" in detail.stdout
     assert "tests:failed" in detail.stdout and "escalation qwen3-30b -> local-32b" in detail.stdout
 
 
 def test_log_errors_exit_2_and_name_the_fix(
-    db_path: Path, seeded: dict[str, list[str]], tmp_path: Path
+    db: str, seeded: dict[str, list[str]], tmp_path: Path
 ) -> None:
-    unknown = _run("log", "ffffffff", "--db", str(db_path), "--json")
+    unknown = _run("log", "ffffffff", "--db", db, "--json")
     assert unknown.exit_code == 2
     error = json.loads(unknown.stdout)  # under --json the error is a JSON object on stdout
     assert error["exit_code"] == 2 and error["error_kind"] == "input_error"
@@ -89,24 +89,24 @@ def test_log_errors_exit_2_and_name_the_fix(
     missing = _run("log", "--db", str(tmp_path / "nope.db"))
     assert missing.exit_code == 2 and "pass --db" in missing.stderr
     assert not (tmp_path / "nope.db").exists()
-    bad = _run("log", "--db", str(db_path), "--type", "poetry")
+    bad = _run("log", "--db", db, "--type", "poetry")
     assert bad.exit_code == 2
 
 
 def test_stats_json_matches_the_library(
-    db_path: Path, log: TaskLog, seeded: dict[str, list[str]]
+    db: str, log: TaskLog, seeded: dict[str, list[str]]
 ) -> None:
-    result = _run("stats", "--db", str(db_path), "--json")
+    result = _run("stats", "--db", db, "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     expected = json.loads(json.dumps(log.stats()))
-    assert data == {"db": str(db_path), **expected}
+    assert data == {"db": db, **expected}
     assert data["by_type"]["quick_edit"]["tasks"] == 10
     assert data["suggestions"][0]["model"] == "local-32b"
 
 
-def test_stats_human_output(db_path: Path, seeded: dict[str, list[str]]) -> None:
-    result = _run("stats", "--db", str(db_path))
+def test_stats_human_output(db: str, seeded: dict[str, list[str]]) -> None:
+    result = _run("stats", "--db", db)
     assert result.exit_code == 0
     out = result.stdout
     assert re.search(r"26 tasks: 23 passed validation \(88%\)", out)
@@ -123,9 +123,9 @@ def test_stats_on_an_empty_default_log(isolated_user_dirs: Path) -> None:
     assert data["tasks"] == 0 and data["db"].startswith(str(isolated_user_dirs / "data"))
 
 
-def test_log_json_through_a_real_subprocess(db_path: Path, seeded: dict[str, list[str]]) -> None:
+def test_log_json_through_a_real_subprocess(db: str, seeded: dict[str, list[str]]) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "escalator.cli.main", "log", "--db", str(db_path), "--json"],
+        [sys.executable, "-m", "escalator.cli.main", "log", "--db", db, "--json"],
         capture_output=True,
         text=True,
         timeout=60,

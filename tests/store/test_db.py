@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 import threading
@@ -20,6 +19,7 @@ from escalator.store import (
     VerdictRecord,
     open_log,
 )
+from escalator.store.sql import IntegrityErrors
 
 
 def _task(**kw: object) -> TaskRecord:
@@ -140,7 +140,7 @@ def test_add_attempt_rejects_bad_input_without_writing(log: TaskLog) -> None:
         log.add_attempt(AttemptRecord(task_id=tid, model="m", outcome="ok"))
     with pytest.raises(InputError, match="no task"):
         log.add_attempt(AttemptRecord(task_id="deadbeef", model="m", outcome="passed"))
-    with pytest.raises(sqlite3.IntegrityError):
+    with pytest.raises(IntegrityErrors.of(log._conn.dialect)):
         log.add_attempt(AttemptRecord(task_id=tid, model="m", outcome="passed", n=1))
         log.add_attempt(AttemptRecord(task_id=tid, model="m", outcome="passed", n=1))
     assert log.get_task(tid).attempts == 1  # the duplicate rolled back, totals too
@@ -238,12 +238,14 @@ def test_interrupted_finds_tasks_left_running_by_dead_processes(log: TaskLog) ->
     assert [t.task_id for t in log.interrupted(now=later)] == [elsewhere]
 
 
-def test_file_log_uses_wal_busy_timeout_and_foreign_keys(db_path: Path, log: TaskLog) -> None:
+def test_file_log_uses_wal_busy_timeout_and_foreign_keys(db_path: Path, config: Config) -> None:
+    log = open_log(db_path, config=config)
     assert db_path.is_file()
     conn = log._conn  # the pragmas are per connection: check the log's own
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
     assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    log.close()
 
 
 def test_default_path_is_in_the_user_data_dir(isolated_user_dirs: Path, config: Config) -> None:

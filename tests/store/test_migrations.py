@@ -9,17 +9,21 @@ import pytest
 from escalator.errors import UserError
 from escalator.store import open_log
 from escalator.store.migrations import MIGRATIONS, applied_migrations, migrate
+from escalator.store.sql import SqlConnection
 
 ALL = [m.__name__ for m in MIGRATIONS]
 
 
-def _tables(db: sqlite3.Connection) -> set[str]:
-    rows = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
-    return {r[0] for r in rows}
+def _sqlite(target: str | Path) -> SqlConnection:
+    return SqlConnection(sqlite3.connect(target, isolation_level=None), "sqlite")
 
 
-def _columns(db: sqlite3.Connection, table: str) -> set[str]:
-    return {r[1] for r in db.execute(f"PRAGMA table_info({table})")}
+def _tables(db: SqlConnection) -> set[str]:
+    return set(db.tables())
+
+
+def _columns(db: SqlConnection, table: str) -> set[str]:
+    return {str(r[1]) for r in db.execute(f"PRAGMA table_info({table})").fetchall()}
 
 
 def test_migration_names_are_numbered_in_order() -> None:
@@ -28,7 +32,7 @@ def test_migration_names_are_numbered_in_order() -> None:
 
 
 def test_all_migrations_run_on_an_in_memory_db() -> None:
-    db = sqlite3.connect(":memory:", isolation_level=None)
+    db = _sqlite(":memory:")
     assert migrate(db) == ALL
     assert {"tasks", "attempts", "verdicts", "events", "_migrations"} <= _tables(db)
     assert {"task_id", "cloud_only_cost_usd", "state", "patch", "host", "pid"} <= _columns(
@@ -41,7 +45,7 @@ def test_all_migrations_run_on_an_in_memory_db() -> None:
 
 def test_existing_db_at_an_older_version_is_upgraded_keeping_its_rows(tmp_path: Path) -> None:
     path = tmp_path / "old.db"
-    db = sqlite3.connect(path, isolation_level=None)
+    db = _sqlite(path)
     assert migrate(db, upto="m001_initial") == ["m001_initial"]
     assert "host" not in _columns(db, "tasks")
     # A row written by the older Escalator (its API is gone, so this one is raw SQL).
@@ -67,7 +71,7 @@ def test_existing_db_at_an_older_version_is_upgraded_keeping_its_rows(tmp_path: 
 
 def test_a_db_from_a_newer_version_is_refused_with_the_fix(tmp_path: Path) -> None:
     path = tmp_path / "new.db"
-    db = sqlite3.connect(path, isolation_level=None)
+    db = _sqlite(path)
     migrate(db)
     db.execute("INSERT INTO _migrations VALUES ('m999_future', '2030-01-01T00:00:00+00:00')")
     db.close()
@@ -80,7 +84,7 @@ def test_a_failing_migration_leaves_the_db_unchanged(monkeypatch: pytest.MonkeyP
         db.execute("CREATE TABLE half_done (x)")
         raise RuntimeError("boom")
 
-    db = sqlite3.connect(":memory:", isolation_level=None)
+    db = _sqlite(":memory:")
     migrate(db)
     monkeypatch.setattr("escalator.store.migrations.MIGRATIONS", [*MIGRATIONS, m004_broken])
     with pytest.raises(RuntimeError):

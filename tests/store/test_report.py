@@ -31,20 +31,18 @@ MODELS = ("local-14b", "qwen3-30b", "local-32b", "haiku", "sonnet", "gemini-flas
 TYPES = ("quick_edit", "standard_development", "complex_architecture", "critical")
 
 
-def _write_report(db_path: Path, out: Path) -> dict[str, object]:
+def _write_report(db: str, out: Path) -> dict[str, object]:
     result = CliRunner().invoke(
-        cli, ["report", "--out", str(out), "--db", str(db_path), "--json"], catch_exceptions=False
+        cli, ["report", "--out", str(out), "--db", db, "--json"], catch_exceptions=False
     )
     assert result.exit_code == 0, result.output
     data: dict[str, object] = json.loads(result.stdout)
     return data
 
 
-def test_report_is_self_contained(
-    db_path: Path, seeded: dict[str, list[str]], tmp_path: Path
-) -> None:
+def test_report_is_self_contained(db: str, seeded: dict[str, list[str]], tmp_path: Path) -> None:
     out = tmp_path / "sub" / "report.html"
-    data = _write_report(db_path, out)
+    data = _write_report(db, out)
     assert data["out"] == str(out) and data["tasks"] == 26
     page = out.read_text(encoding="utf-8")
     assert page.startswith("<!DOCTYPE html>") and page.rstrip().endswith("</html>")
@@ -66,13 +64,13 @@ def test_report_of_an_empty_log(tmp_path: Path, log: TaskLog) -> None:
     assert "No tasks logged yet" in page and "<table" in page  # the chains table
 
 
-def test_report_needs_a_writable_out(db_path: Path, log: TaskLog, tmp_path: Path) -> None:
+def test_report_needs_a_writable_out(db: str, log: TaskLog, tmp_path: Path) -> None:
     (tmp_path / "file").write_text("x")
     result = CliRunner().invoke(
-        cli, ["report", "--out", str(tmp_path / "file" / "r.html"), "--db", str(db_path)]
+        cli, ["report", "--out", str(tmp_path / "file" / "r.html"), "--db", db]
     )
     assert result.exit_code == 2 and "pass another --out" in result.stderr
-    missing = CliRunner().invoke(cli, ["report", "--db", str(db_path)])
+    missing = CliRunner().invoke(cli, ["report", "--db", db])
     assert missing.exit_code == 2 and "--out" in missing.stderr
 
 
@@ -89,10 +87,10 @@ def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
     not CHROMIUM.exists(), reason="needs /usr/bin/chromium (apt-get install -y chromium)"
 )
 def test_report_renders_in_headless_chromium(
-    db_path: Path, seeded: dict[str, list[str]], tmp_path: Path
+    db: str, seeded: dict[str, list[str]], tmp_path: Path
 ) -> None:
     out = tmp_path / "report.html"
-    _write_report(db_path, out)
+    _write_report(db, out)
     png = tmp_path / "report.png"
     shot = _chromium(tmp_path, f"--screenshot={png}", out.as_uri())
     assert shot.returncode == 0, shot.stderr[-2000:]

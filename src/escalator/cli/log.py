@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sys
 from contextlib import suppress
-from pathlib import Path
 
 import click
 from rich import box
@@ -22,13 +21,13 @@ __all__ = ["db_option", "log_command", "open_cli_log", "stats_command", "stats_h
 db_option = click.option(
     "--db",
     "db_path",
-    type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Task log database (default: store.db_path of the config, in the user data dir).",
+    metavar="PATH|URL",
+    help="Task log: a SQLite file or a postgresql:// URL (default: the config's store).",
 )
 
 
-def open_cli_log(ctx: click.Context, db_path: Path | None) -> TaskLog:
+def open_cli_log(ctx: click.Context, db_path: str | None) -> TaskLog:
     """The log named by --db (which must exist), else the configured one."""
     return open_log(db_path, config=get_config(ctx), create=db_path is None)
 
@@ -60,7 +59,7 @@ def log_command(
     limit: int,
     outcome: str | None,
     task_type: str | None,
-    db_path: Path | None,
+    db_path: str | None,
     as_json: bool,
 ) -> None:
     """List recent tasks, or show TASK_ID (a unique prefix is enough) in full."""
@@ -182,7 +181,7 @@ def _print_task(task: TaskRecord, attempts: list[AttemptRecord], events: list[Ev
 @json_option
 @click.pass_context
 @handle_errors
-def stats_command(ctx: click.Context, db_path: Path | None, as_json: bool) -> None:
+def stats_command(ctx: click.Context, db_path: str | None, as_json: bool) -> None:
     """Which task types occur, which model succeeds at what, cost vs cloud-only, and
     suggested chain changes."""
     with open_cli_log(ctx, db_path) as log:

@@ -88,7 +88,7 @@ def run_replay(config: Config, traces: list[Trace], path: Path) -> Estimate:
 @click.pass_context
 @handle_errors
 def replay_command(
-    ctx: click.Context, matrix_file: Path, db_path: Path | None, with_tasks: bool, as_json: bool
+    ctx: click.Context, matrix_file: Path, db_path: str | None, with_tasks: bool, as_json: bool
 ) -> None:
     """Estimate another matrix's cost and pass rate on the logged tasks."""
     config = get_config(ctx)

@@ -58,7 +58,7 @@ COLOR_PASS = "#22a06b"
 @json_option
 @click.pass_context
 @handle_errors
-def report_command(ctx: click.Context, out: Path, db_path: Path | None, as_json: bool) -> None:
+def report_command(ctx: click.Context, out: Path, db_path: str | None, as_json: bool) -> None:
     """Write the task-log analytics as a self-contained static HTML report."""
     with open_cli_log(ctx, db_path) as log:
         stats = compute_stats(log)

@@ -3,8 +3,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 from rich.console import Console
 from rich.table import Table
@@ -31,7 +29,7 @@ __all__ = ["tune_command"]
 @json_option
 @click.pass_context
 @handle_errors
-def tune_command(ctx: click.Context, db_path: Path | None, apply_: bool, as_json: bool) -> None:
+def tune_command(ctx: click.Context, db_path: str | None, apply_: bool, as_json: bool) -> None:
     """Propose each task type's chain order, skips, trust and worker/checker pairs."""
     config = get_config(ctx)
     with open_cli_log(ctx, db_path) as log:

@@ -10,18 +10,18 @@ cannot reach a label.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from escalator.learn.evidence import Attempt, Label, Trace
+from escalator.store.sql import Row as SqlRow
 
 if TYPE_CHECKING:
     from escalator.store.db import TaskLog
 
 __all__ = ["derive_label", "traces_from_log", "traces_from_rows"]
 
-Row = sqlite3.Row | Mapping[str, Any]
+Row = SqlRow | Mapping[str, Any]
 
 
 def derive_label(row: Row) -> Label:

@@ -1,17 +1,19 @@
-"""The task log: one SQLite database shared by every Escalator process of a user.
+"""The task log: a SQLite file per user, or one PostgreSQL database shared by a team.
 
-WAL mode, a 5 s busy timeout and short ``BEGIN IMMEDIATE`` write transactions let
-several processes (CLI runs, the MCP server, a benchmark) write at once. One
-connection per ``TaskLog``, guarded by a lock, so the async engine may call from
-worker threads. The log stores what it is given: callers scrub secrets first.
+SQLite: WAL mode, a 5 s busy timeout and short ``BEGIN IMMEDIATE`` write transactions
+let several processes (CLI runs, the MCP server, a benchmark) write at once. PostgreSQL
+(``postgresql://`` URL): the same queries and migrations through ``store.sql``, writers
+serialised by an advisory lock across machines. One connection per ``TaskLog``, guarded
+by a lock, so the async engine may call from worker threads. The log stores what it is
+given: callers scrub secrets first.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import socket
-import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
@@ -22,7 +24,7 @@ from typing import Any
 
 from escalator.config import Config, default_config
 from escalator.errors import InputError
-from escalator.store.health import log_error, probe_write, sqlite_errors
+from escalator.store.health import log_error, log_errors, probe_write
 from escalator.store.migrations import migrate
 from escalator.store.records import (
     ATTEMPT_OUTCOMES,
@@ -34,6 +36,14 @@ from escalator.store.records import (
     new_task_id,
     utc_iso,
     utc_now,
+)
+from escalator.store.sql import (
+    Cursor,
+    DbErrors,
+    IntegrityErrors,
+    Row,
+    SqlConnection,
+    is_postgres_url,
 )
 from escalator.task import Outcome, TaskType
 
@@ -51,13 +61,17 @@ _UPDATABLE = frozenset(_TASK_COLUMNS) - {"task_id"}
 def open_log(
     path: Path | str | None = None, *, config: Config | None = None, create: bool = True
 ) -> TaskLog:
-    """Open (and create or migrate) the task log at ``path``, default ``config.db_path``.
+    """Open (and create or migrate) the task log at ``path``, default the config's.
 
-    ``":memory:"`` gives a private in-memory log. With ``create=False`` a missing file
-    is an ``InputError`` instead of a new empty log.
+    ``path`` is a file, ``":memory:"`` (a private in-memory log) or a
+    ``postgresql://`` URL; the default is ``config.db_url`` when set, else
+    ``config.db_path``. With ``create=False`` a missing file is an ``InputError``
+    instead of a new empty log.
     """
     cfg = config or default_config()
-    target = str(path) if path is not None else str(cfg.db_path)
+    target = str(path) if path is not None else (cfg.db_url or str(cfg.db_path))
+    if is_postgres_url(target):
+        return TaskLog(_connect_postgres(target), path=_redacted_url(target), config=cfg)
     if target != MEMORY:
         file = Path(target).expanduser()
         if not file.exists() and not create:
@@ -73,14 +87,11 @@ def open_log(
     return TaskLog(_connect(target), path=target, config=cfg)
 
 
-def _connect(target: str) -> sqlite3.Connection:
-    """Open, configure and migrate; any SQLite failure is a ``TaskLogError`` naming the file."""
-    with sqlite_errors(target):
-        conn = sqlite3.connect(
-            target, timeout=BUSY_TIMEOUT_S, isolation_level=None, check_same_thread=False
-        )
+def _connect(target: str) -> SqlConnection:
+    """Open, configure and migrate; any failure of the file is a ``TaskLogError`` naming it."""
+    with log_errors(target):
+        conn = SqlConnection.sqlite(target, timeout_s=BUSY_TIMEOUT_S)
         try:
-            conn.row_factory = sqlite3.Row
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
             if target != MEMORY:
                 conn.execute("PRAGMA journal_mode = WAL")
@@ -91,6 +102,26 @@ def _connect(target: str) -> sqlite3.Connection:
             conn.close()
             raise
     return conn
+
+
+def _connect_postgres(url: str) -> SqlConnection:
+    import psycopg
+
+    try:
+        conn = SqlConnection.postgres(url, timeout_s=BUSY_TIMEOUT_S)
+    except psycopg.Error as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise InputError(
+            f"cannot open the task log at {_redacted_url(url)}: {first}; check that the "
+            "PostgreSQL server is running and the URL (host, port, user, database) is right"
+        ) from None
+    migrate(conn)
+    return conn
+
+
+def _redacted_url(url: str) -> str:
+    """The URL without its password, for messages and ``TaskLog.path``."""
+    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
 
 
 def _owner_gone(task: TaskRecord, here: str, stale_before: str) -> bool:
@@ -113,7 +144,7 @@ def _process_alive(pid: int) -> bool:
 class TaskLog:
     """Typed access to the task log. Use ``open_log`` to get one; close it when done."""
 
-    def __init__(self, conn: sqlite3.Connection, *, path: str, config: Config) -> None:
+    def __init__(self, conn: SqlConnection, *, path: str, config: Config) -> None:
         self._conn = conn
         self._lock = threading.RLock()
         self.path = path
@@ -131,28 +162,33 @@ class TaskLog:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @property
+    def backend(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self._conn.dialect
+
     def check_writable(self) -> None:
         """Commit one small write now: a read-only, full or locked log fails here, before
-        a task pays for any model call (``TaskLogError`` naming the file and the fix)."""
+        a task pays for any model call (``TaskLogError`` naming the log and the fix)."""
         with self._lock:
             probe_write(self._conn, self.path)
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
-        """A short write transaction: takes the write lock up front (BEGIN IMMEDIATE)."""
-        with self._lock, sqlite_errors(self.path):
-            self._conn.execute("BEGIN IMMEDIATE")
+    def _write(self) -> Iterator[SqlConnection]:
+        """A short write transaction that holds the log's write lock from the start."""
+        with self._lock, log_errors(self.path):
+            self._conn.begin_write()
             try:
                 yield self._conn
-                self._conn.execute("COMMIT")
+                self._conn.commit()
             except BaseException:
                 if self._conn.in_transaction:  # a failed COMMIT may have rolled back already
-                    with suppress(sqlite3.Error):
-                        self._conn.execute("ROLLBACK")
+                    with suppress(*DbErrors.of(self._conn.dialect)):
+                        self._conn.rollback()
                 raise
 
-    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[sqlite3.Row]:
-        with self._lock, sqlite_errors(self.path):
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
+        with self._lock, log_errors(self.path):
             return self._conn.execute(sql, params).fetchall()
 
     # ------------------------------------------------------------------ tasks
@@ -175,7 +211,7 @@ class TaskLog:
         with self._write() as db:
             try:
                 db.execute(f"INSERT INTO tasks ({cols}) VALUES ({marks})", list(values.values()))
-            except sqlite3.IntegrityError:
+            except IntegrityErrors.of(db.dialect):
                 raise InputError(
                     f"task id {values['task_id']!r} is already in the log; "
                     "leave task_id empty to get a fresh one"
@@ -228,7 +264,8 @@ class TaskLog:
     def _ids_starting_with(self, prefix: str) -> list[str]:
         # a range scan on the primary key's index (ids compare as UTF-8 bytes)
         rows = self._query(
-            "SELECT task_id FROM tasks WHERE task_id >= ? AND task_id < ? ORDER BY task_id LIMIT 6",
+            f"SELECT task_id FROM tasks WHERE {self._conn.byte_order('task_id')} >= ? "
+            f"AND {self._conn.byte_order('task_id')} < ? ORDER BY task_id LIMIT 6",
             (prefix, prefix + "\U0010ffff"),
         )
         return [str(r["task_id"]) for r in rows]
@@ -343,7 +380,8 @@ class TaskLog:
                 "tokens_in, tokens_out, tokens_estimated, cost_usd, latency_ms, outcome, "
                 "error_kind, error_message, confidence, feedback, diff, created_at, "
                 "policy, policy_reason, brief_tokens, label) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "RETURNING id",
                 (
                     tid,
                     n,
@@ -368,7 +406,7 @@ class TaskLog:
                     attempt.label,
                 ),
             )
-            attempt_id = int(cur.lastrowid or 0)
+            attempt_id = _returned_id(cur)
             for v in verdicts or attempt.verdicts:
                 _insert_verdict(db, attempt_id, v)
             db.execute(
@@ -453,7 +491,7 @@ class TaskLog:
 
         return compute_stats(self).to_json()
 
-    def attempt_facts(self) -> list[sqlite3.Row]:
+    def attempt_facts(self) -> list[Row]:
         """Per attempt: task type, task outcome, model, outcome, cost, latency (for analytics)."""
         return self._query(
             "SELECT a.task_id, t.task_type, t.outcome AS task_outcome, t.final_model, "
@@ -461,11 +499,12 @@ class TaskLog:
             "FROM attempts a JOIN tasks t ON t.task_id = a.task_id ORDER BY a.task_id, a.n"
         )
 
-    def learning_facts(self, task_type: str | None = None) -> list[sqlite3.Row]:
+    def learning_facts(self, task_type: str | None = None) -> list[Row]:
         """Per attempt of a finished task, oldest task first: the task's type, outcome and
         final model, whether a review rejected or approved it, and the attempt's model, outcome,
         label, cost, tokens, latency and its validators' statuses (``statuses``:
         ``validator=status`` joined by commas)."""
+        statuses = self._conn.concat_agg("v.validator || '=' || v.status")
         where = "WHERE t.outcome NOT IN ('running', 'awaiting_approval', 'interrupted')"
         params: list[Any] = []
         if task_type is not None:
@@ -479,22 +518,23 @@ class TaskLog:
             "AND e.kind = 'review_approved') AS approved, "
             "a.n, a.model, a.outcome, a.label, a.error_kind, a.cost_usd, a.tokens_in, "
             "a.tokens_out, a.latency_ms, a.policy, "
-            "(SELECT group_concat(v.validator || '=' || v.status) FROM verdicts v "
+            f"(SELECT {statuses} FROM verdicts v "
             "WHERE v.attempt_id = a.id) AS statuses "
             f"FROM attempts a JOIN tasks t ON t.task_id = a.task_id {where} "
             "ORDER BY t.timestamp, t.rowid, a.n",
             params,
         )
 
-    def chains_run(self) -> list[sqlite3.Row]:
+    def chains_run(self) -> list[Row]:
         """Per task type and chain: how many tasks ran with that chain (from their plans)."""
+        chain = self._conn.json_path("state", "plan", "chain")
         return self._query(
-            "SELECT task_type, json_extract(state, '$.plan.chain') AS chain, count(*) AS tasks "
-            "FROM tasks WHERE json_extract(state, '$.plan.chain') IS NOT NULL "
+            f"SELECT task_type, {chain} AS chain, count(*) AS tasks "
+            f"FROM tasks WHERE {chain} IS NOT NULL "
             "GROUP BY task_type, chain ORDER BY task_type, tasks DESC"
         )
 
-    def task_facts(self) -> list[sqlite3.Row]:
+    def task_facts(self) -> list[Row]:
         """Per task: the columns the analytics need."""
         return self._query(
             "SELECT task_id, task_type, outcome, final_model, attempts, escalations, "
@@ -531,19 +571,19 @@ def _task_values(task: TaskRecord) -> dict[str, Any]:
     return {name: _column_value(name, getattr(task, name)) for name in _TASK_COLUMNS}
 
 
-def _task_from_row(row: sqlite3.Row) -> TaskRecord:
+def _task_from_row(row: Row) -> TaskRecord:
     data = _row_fields(row, TaskRecord)
     data["files"] = tuple(json.loads(row["files"]))
     data["state"] = json.loads(row["state"])
     return TaskRecord(**data)
 
 
-def _next_attempt_n(db: sqlite3.Connection, task_id: str) -> int:
-    row = db.execute("SELECT coalesce(max(n), 0) FROM attempts WHERE task_id = ?", (task_id,))
-    return int(row.fetchone()[0]) + 1
+def _next_attempt_n(db: SqlConnection, task_id: str) -> int:
+    rows = db.execute("SELECT coalesce(max(n), 0) FROM attempts WHERE task_id = ?", (task_id,))
+    return int(rows.fetchall()[0][0]) + 1
 
 
-def _insert_verdict(db: sqlite3.Connection, attempt_id: int, v: VerdictRecord) -> None:
+def _insert_verdict(db: SqlConnection, attempt_id: int, v: VerdictRecord) -> None:
     db.execute(
         "INSERT INTO verdicts (attempt_id, validator, status, confidence, duration_ms, "
         "findings, feedback) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -559,10 +599,10 @@ def _insert_verdict(db: sqlite3.Connection, attempt_id: int, v: VerdictRecord) -
     )
 
 
-def _insert_event(db: sqlite3.Connection, e: EventRecord) -> int:
+def _insert_event(db: SqlConnection, e: EventRecord) -> int:
     cur = db.execute(
         "INSERT INTO events (task_id, at, kind, from_model, to_model, detail) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
+        "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
         (
             e.task_id,
             utc_iso(e.at) if e.at else utc_now(),
@@ -572,26 +612,31 @@ def _insert_event(db: sqlite3.Connection, e: EventRecord) -> int:
             json.dumps(e.detail, default=str),
         ),
     )
-    return int(cur.lastrowid or 0)
+    return _returned_id(cur)
 
 
-def _row_fields(row: sqlite3.Row, record: type[Any]) -> dict[str, Any]:
+def _returned_id(cur: Cursor) -> int:
+    row = cur.fetchone()
+    return int(row[0]) if row is not None else 0
+
+
+def _row_fields(row: Row, record: type[Any]) -> dict[str, Any]:
     """The row's values for the record's fields (columns a later schema adds are left out)."""
     columns = set(row.keys())
     return {f.name: row[f.name] for f in fields(record) if f.name in columns}
 
 
-def _verdict_from_row(row: sqlite3.Row) -> VerdictRecord:
+def _verdict_from_row(row: Row) -> VerdictRecord:
     return VerdictRecord(
         **{**_row_fields(row, VerdictRecord), "findings": json.loads(row["findings"])}
     )
 
 
-def _attempt_from_row(row: sqlite3.Row, verdicts: list[VerdictRecord]) -> AttemptRecord:
+def _attempt_from_row(row: Row, verdicts: list[VerdictRecord]) -> AttemptRecord:
     data = _row_fields(row, AttemptRecord)
     data["tokens_estimated"] = bool(data["tokens_estimated"])
     return AttemptRecord(**data, verdicts=tuple(verdicts))
 
 
-def _event_from_row(row: sqlite3.Row) -> EventRecord:
+def _event_from_row(row: Row) -> EventRecord:
     return EventRecord(**{**_row_fields(row, EventRecord), "detail": json.loads(row["detail"])})

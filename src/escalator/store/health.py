@@ -1,11 +1,12 @@
-"""What went wrong with the task log file, in the user's words, and a probe that finds out
+"""What went wrong with the task log, in the user's words, and a probe that finds out
 before any model is paid.
 
 SQLite reports a read-only file, a full disk, a lock held by another process and a file
 that is no database as ``sqlite3`` exceptions with an error name; ``log_error`` turns each
-into one ``TaskLogError`` naming the path and the fix. ``probe_write`` commits one tiny
-write, so a log that can be read but not written fails at the start of a task, not after
-its first paid answer.
+into one ``TaskLogError`` naming the path and the fix. A PostgreSQL log's failures (the
+server gone, a read-only or full database) get the same treatment. ``probe_write``
+commits one tiny write, so a log that can be read but not written fails at the start of
+a task, not after its first paid answer.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from contextlib import contextmanager, suppress
 
 from escalator.errors import TaskLogError
 from escalator.store.records import utc_now
+from escalator.store.sql import SqlConnection
 
-__all__ = ["log_error", "probe_write", "sqlite_errors"]
+__all__ = ["log_error", "log_errors", "probe_write"]
 
 _ELSEWHERE = "or pass --db (or set store.db_path in escalator.toml) to use another file"
 
@@ -72,6 +74,8 @@ def log_error(path: str, exc: BaseException) -> TaskLogError:
             f"it cannot be created ({reason})",
             f"use a path in a writable folder, {_ELSEWHERE}",
         )
+    if not isinstance(exc, sqlite3.Error):
+        return _postgres_error(path, exc)
     name = str(getattr(exc, "sqlite_errorname", "") or "")
     for prefix, problem, fix in _KNOWN:
         if name.startswith(prefix):
@@ -79,28 +83,61 @@ def log_error(path: str, exc: BaseException) -> TaskLogError:
     return TaskLogError(path, f"SQLite error: {exc}", f"check the file, {_ELSEWHERE}")
 
 
+def _postgres_error(path: str, exc: BaseException) -> TaskLogError:
+    first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return TaskLogError(
+        path,
+        f"the PostgreSQL server failed: {first}",
+        "check that the server is up and the database writable, or set another [store] url",
+    )
+
+
+def _caller_mistakes() -> tuple[type[Exception], ...]:
+    """Errors that are the caller's (a duplicate row, a closed log), not the log's."""
+    kinds: tuple[type[Exception], ...] = (
+        sqlite3.IntegrityError,
+        sqlite3.ProgrammingError,
+        sqlite3.InterfaceError,
+    )
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        return kinds
+    return (*kinds, psycopg.IntegrityError, psycopg.ProgrammingError, psycopg.InterfaceError)
+
+
+def _driver_errors() -> tuple[type[Exception], ...]:
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover
+        return (sqlite3.Error,)
+    return (sqlite3.Error, psycopg.Error)
+
+
 @contextmanager
-def sqlite_errors(path: str) -> Iterator[None]:
-    """Re-raise a failure of the file (not of the caller) as the ``TaskLogError`` naming
+def log_errors(path: str) -> Iterator[None]:
+    """Re-raise a failure of the log (not of the caller) as the ``TaskLogError`` naming
     ``path``."""
     try:
         yield
-    except (sqlite3.IntegrityError, sqlite3.ProgrammingError, sqlite3.InterfaceError):
-        raise  # a caller's mistake (a duplicate row, a closed log), not the file's
-    except sqlite3.Error as exc:
+    except _caller_mistakes():
+        raise
+    except _driver_errors() as exc:
         raise log_error(path, exc) from exc
 
 
-def probe_write(conn: sqlite3.Connection, path: str) -> None:
+def probe_write(conn: SqlConnection, path: str) -> None:
     """Commit one small write (the ``_health`` row), or raise the ``TaskLogError``."""
-    with sqlite_errors(path):
-        conn.execute("BEGIN IMMEDIATE")
+    with log_errors(path):
+        conn.begin_write()
         try:
             conn.execute(
-                "INSERT OR REPLACE INTO _health (id, probed_at) VALUES (1, ?)", (utc_now(),)
+                "INSERT INTO _health (id, probed_at) VALUES (1, ?) "
+                "ON CONFLICT (id) DO UPDATE SET probed_at = excluded.probed_at",
+                (utc_now(),),
             )
-            conn.execute("COMMIT")
+            conn.commit()
         except BaseException:
-            with suppress(sqlite3.Error):
-                conn.execute("ROLLBACK")
+            with suppress(*_driver_errors()):
+                conn.rollback()
             raise

@@ -9,16 +9,16 @@ migration: add a new one.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from contextlib import suppress
 
 from escalator.errors import UserError
 from escalator.store.records import utc_now
+from escalator.store.sql import DbErrors, SqlConnection
 
 __all__ = ["MIGRATIONS", "applied_migrations", "migrate"]
 
-Migration = Callable[[sqlite3.Connection], None]
+Migration = Callable[[SqlConnection], None]
 MIGRATIONS: list[Migration] = []
 
 
@@ -29,7 +29,7 @@ def migration(fn: Migration) -> Migration:
 
 
 @migration
-def m001_initial(db: sqlite3.Connection) -> None:
+def m001_initial(db: SqlConnection) -> None:
     db.execute(
         """
         CREATE TABLE tasks (
@@ -116,7 +116,7 @@ def m001_initial(db: sqlite3.Connection) -> None:
 
 
 @migration
-def m002_indexes(db: sqlite3.Connection) -> None:
+def m002_indexes(db: SqlConnection) -> None:
     """Indexes for the listing, the daily budget check and per-task lookups."""
     db.execute("CREATE INDEX idx_tasks_timestamp ON tasks(timestamp)")
     db.execute("CREATE INDEX idx_tasks_outcome ON tasks(outcome)")
@@ -126,7 +126,7 @@ def m002_indexes(db: sqlite3.Connection) -> None:
 
 
 @migration
-def m003_task_owner(db: sqlite3.Connection) -> None:
+def m003_task_owner(db: SqlConnection) -> None:
     """Which host and process run a task, so a task left ``running`` by a dead process
     can be told from one that is still running."""
     db.execute("ALTER TABLE tasks ADD COLUMN host TEXT")
@@ -134,7 +134,7 @@ def m003_task_owner(db: sqlite3.Connection) -> None:
 
 
 @migration
-def m004_attempt_policy(db: sqlite3.Connection) -> None:
+def m004_attempt_policy(db: SqlConnection) -> None:
     """Per attempt: which policy chose the model and why, the size of the escalation
     brief it was given, and the learning label the engine gave its answer at the end."""
     db.execute("ALTER TABLE attempts ADD COLUMN policy TEXT")
@@ -144,7 +144,7 @@ def m004_attempt_policy(db: sqlite3.Connection) -> None:
 
 
 @migration
-def m005_health_probe(db: sqlite3.Connection) -> None:
+def m005_health_probe(db: SqlConnection) -> None:
     """One row that ``TaskLog.check_writable`` rewrites before a task's first model call,
     so a log that cannot be written fails before anything is paid."""
     db.execute(
@@ -152,27 +152,28 @@ def m005_health_probe(db: sqlite3.Connection) -> None:
     )
 
 
-def _ensure_table(db: sqlite3.Connection) -> None:
+def _ensure_table(db: SqlConnection) -> None:
     db.execute(
         "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"
     )
 
 
-def applied_migrations(db: sqlite3.Connection) -> list[str]:
+def applied_migrations(db: SqlConnection) -> list[str]:
     """Names of the migrations this database has, in the order they were applied."""
     _ensure_table(db)
     rows = db.execute("SELECT name FROM _migrations ORDER BY rowid").fetchall()
     return [str(r[0]) for r in rows]
 
 
-def migrate(db: sqlite3.Connection, *, upto: str | None = None) -> list[str]:
+def migrate(db: SqlConnection, *, upto: str | None = None) -> list[str]:
     """Apply the missing migrations (up to and including ``upto``); returns their names.
 
-    ``db`` must be in autocommit mode (``isolation_level=None``). Raises ``UserError``
+    The same migrations run on SQLite and PostgreSQL (``store.sql`` translates the DDL).
+    Raises ``UserError``
     when the database was written by a newer Escalator with migrations this one lacks.
     """
     known = [m.__name__ for m in MIGRATIONS]
-    db.execute("BEGIN IMMEDIATE")
+    db.begin_write()
     try:
         done = applied_migrations(db)
         unknown = [name for name in done if name not in known]
@@ -193,10 +194,10 @@ def migrate(db: sqlite3.Connection, *, upto: str | None = None) -> list[str]:
                 applied.append(fn.__name__)
             if fn.__name__ == upto:
                 break
-        db.execute("COMMIT")
+        db.commit()
     except BaseException:
         if db.in_transaction:
-            with suppress(sqlite3.Error):
-                db.execute("ROLLBACK")
+            with suppress(*DbErrors.of(db.dialect)):
+                db.rollback()
         raise
     return applied
