@@ -30,13 +30,20 @@ $(STAMP): pyproject.toml $(RUN_STAMP)
 
 setup: $(STAMP)
 
-# Optional toolchains for the compile validator's and the HTML report's tests (each test
-# skips with a reason when its tool is absent). On CI (root, Debian) Chromium is installed.
+# Toolchains and services for the tests (each test skips with a reason when its tool is
+# absent): Chromium (the HTML report), bubblewrap (the sandbox), PostgreSQL (the shared
+# task log). On CI (root, Debian) the missing ones are installed with apt-get.
 tools:
-	@if [ -n "$$CI" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
-		&& [ ! -x /usr/bin/chromium ]; then \
-		(apt-get update -qq && apt-get install -y -qq chromium >/dev/null) \
-		|| echo "note: could not install chromium; the report's browser test will be skipped"; fi
+	@missing=""; \
+	[ -x /usr/bin/chromium ] || missing="$$missing chromium"; \
+	command -v bwrap >/dev/null 2>&1 || missing="$$missing bubblewrap"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ] && [ -n "$$CI" ] && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing Debian packages for the tests:$$missing"; \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) \
+		|| echo "note: could not install$$missing; the tests that need them will be skipped"; \
+	elif [ -n "$$missing" ]; then \
+		echo "note: not installed:$$missing (apt-get install$$missing); their tests will be skipped"; fi
 	@if command -v npm >/dev/null 2>&1 && [ ! -x $(TOOLS)/node_modules/.bin/tsc ]; then \
 		npm install -s --no-audit --no-fund --prefix $(TOOLS) typescript@5.9.3 >/dev/null 2>&1 \
 		|| echo "note: could not install TypeScript; tsc tests will be skipped"; fi

@@ -12,8 +12,10 @@ from rich.table import Table
 
 from escalator.analytics import Stats, compute_stats, format_rate, format_usd
 from escalator.cli.common import emit_json, get_config, handle_errors, json_option
-from escalator.errors import TaskLogError
+from escalator.errors import InputError, TaskLogError
 from escalator.store import AttemptRecord, EventRecord, TaskLog, TaskRecord, open_log
+from escalator.store.sql import is_postgres_url
+from escalator.store.transfer import copy_log
 from escalator.task import Outcome, TaskType
 
 __all__ = ["db_option", "log_command", "open_cli_log", "stats_command", "stats_headline"]
@@ -50,6 +52,7 @@ def _table(title: str) -> Table:
     "--type", "task_type", type=click.Choice([t.value for t in TaskType]), help="Only this type."
 )
 @db_option
+@click.option("--to", "to_url", metavar="URL", help="With 'migrate': the empty target log.")
 @json_option
 @click.pass_context
 @handle_errors
@@ -60,9 +63,19 @@ def log_command(
     outcome: str | None,
     task_type: str | None,
     db_path: str | None,
+    to_url: str | None,
     as_json: bool,
 ) -> None:
-    """List recent tasks, or show TASK_ID (a unique prefix is enough) in full."""
+    """List recent tasks, or show TASK_ID (a unique prefix is enough) in full.
+
+    \b
+    escalator log migrate --to postgresql://host/db   copy this log into an empty one
+    """
+    if task_id == "migrate":
+        _migrate(ctx, db_path, to_url, as_json)
+        return
+    if to_url is not None:
+        raise InputError("--to goes with 'escalator log migrate --to URL'")
     with open_cli_log(ctx, db_path) as log:
         with suppress(TaskLogError):  # a log we may only read is listed as it is
             log.sweep_interrupted()
@@ -86,6 +99,25 @@ def log_command(
         )
     else:
         _print_task(task, attempts, events)
+
+
+def _migrate(ctx: click.Context, db_path: str | None, to_url: str | None, as_json: bool) -> None:
+    """Copy the whole log (``--db`` or the configured one) into the empty log at ``--to``."""
+    if not to_url:
+        raise InputError("log migrate needs --to: e.g. --to postgresql://host/escalator")
+    if not is_postgres_url(to_url) and not to_url.endswith(".db"):
+        raise InputError(f"--to {to_url!r}: give a postgresql:// URL or a new .db file path")
+    with open_cli_log(ctx, db_path) as source:
+        if source.path == to_url:
+            raise InputError("--to names the log being copied; give another database")
+        with open_log(to_url, config=get_config(ctx)) as target:
+            counts = copy_log(source, target)
+            where = target.path
+    if as_json:
+        emit_json({"from": source.path, "to": where, "copied": counts})
+        return
+    copied = ", ".join(f"{n} {table}" for table, n in counts.items())
+    click.echo(f"copied {copied} from {source.path} to {where}")
 
 
 def _task_summary(t: TaskRecord) -> dict[str, object]:

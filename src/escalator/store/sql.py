@@ -191,8 +191,8 @@ class SqlConnection:
         if self.dialect == "sqlite":
             self._raw.execute("BEGIN IMMEDIATE")
             return
-        self._raw.execute("BEGIN")
-        self._raw.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK_KEY,))
+        # one round trip: BEGIN and the lock travel together
+        self._raw.execute(f"BEGIN; SELECT pg_advisory_xact_lock({WRITE_LOCK_KEY})")
 
     @property
     def in_transaction(self) -> bool:
@@ -226,6 +226,25 @@ class SqlConnection:
     def byte_order(self, column: str) -> str:
         """``column`` compared by code point (PostgreSQL's collation may differ)."""
         return column if self.dialect == "sqlite" else f'{column} COLLATE "C"'
+
+    def columns(self, table: str) -> list[str]:
+        """The column names of ``table``, in order."""
+        if self.dialect == "sqlite":
+            return [str(r[1]) for r in self.execute(f"PRAGMA table_info({table})").fetchall()]
+        rows = self.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = current_schema() AND table_name = ? ORDER BY ordinal_position",
+            (table,),
+        ).fetchall()
+        return [str(r[0]) for r in rows]
+
+    def reset_identity(self, table: str, column: str) -> None:
+        """Move an identity column's sequence past its largest value (after explicit ids)."""
+        if self.dialect == "postgresql":
+            self.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', '{column}'), "
+                f"coalesce((SELECT max({column}) FROM {table}), 0) + 1, false)"
+            )
 
     def tables(self) -> Iterator[str]:
         if self.dialect == "sqlite":
