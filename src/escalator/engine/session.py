@@ -100,7 +100,7 @@ async def _resources(
 ) -> AsyncIterator[tuple[Fleet, TaskLog]]:
     async with AsyncExitStack() as stack:
         fleet_ = fleet if fleet is not None else await stack.enter_async_context(open_fleet(config))
-        log_ = log if log is not None else open_log(config.db_path, config=config)
+        log_ = log if log is not None else open_log(config=config)
         try:
             yield fleet_, log_
         finally:

@@ -100,7 +100,7 @@ class Toolbox:
         return ws, check_files(ws, files or [])
 
     def _open_log(self, *, create: bool = True) -> TaskLog:
-        return open_log(self.config.db_path, config=self.config, create=create)
+        return open_log(config=self.config, create=create)
 
     def _options(self, on_progress: OnProgress) -> RunOptions:
         from escalator.engine import RunOptions
