@@ -112,6 +112,9 @@ class ChainConfig:
     after_last: str
     min_agreement: int = 2
     trusted: tuple[str, ...] = ()
+    # A/B within the chain: for a chain member, the models that may take its place and
+    # their weights (the member itself included to keep it in the draw).
+    ab: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -708,6 +711,26 @@ def _parse_models(
     return out
 
 
+def _parse_ab(
+    s: _Section, path: str, chain: tuple[str, ...], models: Mapping[str, ModelSpec]
+) -> dict[str, dict[str, float]]:
+    """``ab = { qwen3-30b = { qwen3-30b = 1, local-14b = 1 } }``: weighted alternatives."""
+    table = s.table_of("ab")
+    out: dict[str, dict[str, float]] = {}
+    for member, arms in table.items():
+        if member not in chain:
+            s.fail(f"{path}.{member}", member, f"must be a model of the chain ({', '.join(chain)})")
+        if not isinstance(arms, Mapping) or len(arms) < 2:
+            s.fail(f"{path}.{member}", arms, "must map two or more models to weights")
+        for model, weight in arms.items():
+            if model not in models:
+                s.fail(f"{path}.{member}.{model}", model, "must be a configured model")
+            if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
+                s.fail(f"{path}.{member}.{model}", weight, "must be a weight > 0")
+        out[str(member)] = {str(m): float(w) for m, w in arms.items()}
+    return out
+
+
 def _parse_matrix(
     tables: Mapping[str, Any], models: Mapping[str, ModelSpec], source: str
 ) -> dict[TaskType, ChainConfig]:
@@ -750,6 +773,7 @@ def _parse_matrix(
             after_last=s.text("after_last", "skip", choices=AFTER_LAST_CHOICES),
             min_agreement=s.number("min_agreement", 2, minimum=1, integer=True),
             trusted=s.texts("trusted", [], check=lambda m: m in models, allowed=allowed),
+            ab=_parse_ab(s, f"matrix.{name}.ab", chain, models),
         )
         s.done()
     missing = [t.value for t in TaskType if t not in out]

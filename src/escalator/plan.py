@@ -5,6 +5,7 @@ All of it comes from the configured matrix; nothing here calls a model.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,7 +14,7 @@ from escalator.errors import InputError
 from escalator.registry import ModelSpec, Registry
 from escalator.task import TaskType
 
-__all__ = ["Plan", "assign_worker_checker", "make_plan", "prompt_fits"]
+__all__ = ["Plan", "assign_worker_checker", "draw_arm", "make_plan", "prompt_fits"]
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ class Plan:
     after_last: str
     min_agreement: int = 2
     trusted: tuple[str, ...] = ()
+    # The A/B arm this task drew (``qwen3-30b=local-14b``), None outside an experiment.
+    arm: str | None = None
 
     @property
     def worker(self) -> str:
@@ -46,6 +49,7 @@ class Plan:
             "after_last": self.after_last,
             "min_agreement": self.min_agreement,
             "trusted": list(self.trusted),
+            "arm": self.arm,
         }
 
     @classmethod
@@ -61,6 +65,7 @@ class Plan:
             after_last=data["after_last"],
             min_agreement=int(data.get("min_agreement", 2)),
             trusted=tuple(data.get("trusted", ())),
+            arm=data.get("arm"),
         )
 
 
@@ -99,10 +104,15 @@ def make_plan(
     chain: tuple[str, ...] | None = None,
     attempts_per_model: int | None = None,
     validators: tuple[str, ...] | None = None,
+    arm_seed: str | None = None,
 ) -> Plan:
-    """The plan for one task from the configured matrix, with the caller's overrides."""
+    """The plan for one task from the configured matrix, with the caller's overrides.
+
+    With ``arm_seed`` (the task id) and an ``ab`` table in the matrix row, each A/B
+    member of the chain is replaced by a weighted draw; a ``chain`` override skips A/B.
+    """
     row: ChainConfig = config.chain_for(task_type)
-    models = chain or row.chain
+    models, arm = (chain, None) if chain else draw_arm(row, arm_seed)
     for key in models:
         config.registry.get(key)  # raises InputError naming the configured models
     if not models:
@@ -126,7 +136,30 @@ def make_plan(
         after_last=row.after_last,
         min_agreement=row.min_agreement,
         trusted=row.trusted,
+        arm=arm,
     )
+
+
+def draw_arm(row: ChainConfig, seed: str | None) -> tuple[tuple[str, ...], str | None]:
+    """The row's chain with each A/B member drawn by weight, and the arm's label.
+
+    The draw is seeded by ``seed`` (the task id), so a resumed task keeps its arm. A
+    model drawn for one place that also sits later in the chain is tried once.
+    """
+    if not row.ab or seed is None:
+        return row.chain, None
+    rng = random.Random(seed)
+    drawn: list[str] = []
+    picks: list[str] = []
+    for member in row.chain:
+        arms = row.ab.get(member)
+        if arms is None:
+            drawn.append(member)
+            continue
+        pick = rng.choices(list(arms), weights=list(arms.values()))[0]
+        drawn.append(pick)
+        picks.append(f"{member}={pick}")
+    return tuple(dict.fromkeys(drawn)), ",".join(picks)
 
 
 def prompt_fits(prompt_tokens: int, max_output_tokens: int, context_length: int) -> bool:

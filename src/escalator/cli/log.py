@@ -13,6 +13,7 @@ from rich.table import Table
 from escalator.analytics import Stats, compute_stats, format_rate, format_usd
 from escalator.cli.common import emit_json, get_config, handle_errors, json_option
 from escalator.errors import InputError, TaskLogError
+from escalator.experiments import TypeArms, compare_arms
 from escalator.store import AttemptRecord, EventRecord, TaskLog, TaskRecord, open_log
 from escalator.store.sql import is_postgres_url
 from escalator.store.transfer import copy_log
@@ -218,11 +219,34 @@ def stats_command(ctx: click.Context, db_path: str | None, as_json: bool) -> Non
     suggested chain changes."""
     with open_cli_log(ctx, db_path) as log:
         stats = compute_stats(log)
+        arms = compare_arms(dict(r) for r in log.arm_facts())
         db = log.path
     if as_json:
-        emit_json({"db": db, **stats.to_json()})
+        emit_json({"db": db, **stats.to_json(), "arms": [a.to_json() for a in arms]})
     else:
         _print_stats(stats, db)
+        _print_arms(arms)
+
+
+def _print_arms(arms: list[TypeArms]) -> None:
+    """A/B arms per task type: verified success with its 95% interval, cost, latency."""
+    console = _console()
+    for group in arms:
+        table = _table(f"A/B arms: {group.task_type}")
+        for name in ("arm", "tasks", "verified", "95% interval", "mean cost", "model latency"):
+            table.add_column(name)
+        for a in group.arms:
+            low, high = a.success_95
+            table.add_row(
+                a.arm,
+                str(a.tasks),
+                format_rate(a.success_rate),
+                f"{low:.0%}-{high:.0%}",
+                format_usd(a.mean_cost_usd),
+                f"{a.mean_latency_ms:.0f} ms",
+            )
+        console.print(table)
+        console.print(f"  {group.verdict}")
 
 
 def _print_stats(stats: Stats, db: str) -> None:

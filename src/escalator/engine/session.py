@@ -40,6 +40,7 @@ async def run_task(
     classification = classify(
         request.description, task_type=request.task_type, complexity=request.complexity
     )
+    task_id = uuid.uuid4().hex
     plan = make_plan(
         config,
         classification.task_type,
@@ -47,12 +48,13 @@ async def run_task(
         chain=options.chain,
         attempts_per_model=options.attempts_per_model,
         validators=request.validators,
+        arm_seed=task_id,
     )
     async with _resources(config, fleet, log) as (fleet_, log_):
         for stale in log_.interrupted():
             log_.mark_interrupted(stale.task_id, "the process running it stopped mid-task")
         state = TaskState(request=request, plan=plan)
-        task_id = log_.create_task(_new_record(uuid.uuid4().hex, state, classification.confidence))
+        log_.create_task(_new_record(task_id, state, classification.confidence))
         run = TaskRun(task_id, config, options, fleet_, log_, state)
         run.emit(
             "classified",
@@ -136,4 +138,5 @@ def _new_record(task_id: str, state: TaskState, confidence: float) -> TaskRecord
         test_command=request.test_command,
         budget_usd=request.budget_usd,
         state=state.to_json(),
+        arm=plan.arm,
     )

@@ -534,6 +534,13 @@ class TaskLog:
             "GROUP BY task_type, chain ORDER BY task_type, tasks DESC"
         )
 
+    def arm_facts(self) -> list[Row]:
+        """Per finished task that ran an A/B arm: type, arm, outcome, cost, latency."""
+        return self._query(
+            "SELECT task_type, arm, outcome, cost_usd, latency_ms FROM tasks "
+            "WHERE arm IS NOT NULL AND outcome NOT IN ('running', 'awaiting_approval', 'interrupted')"
+        )
+
     def task_facts(self) -> list[Row]:
         """Per task: the columns the analytics need."""
         return self._query(

@@ -152,6 +152,12 @@ def m005_health_probe(db: SqlConnection) -> None:
     )
 
 
+@migration
+def m006_task_arm(db: SqlConnection) -> None:
+    """Which A/B arm of the matrix a task ran (``qwen3-30b=local-14b``), for ``stats``."""
+    db.execute("ALTER TABLE tasks ADD COLUMN arm TEXT")
+
+
 def _ensure_table(db: SqlConnection) -> None:
     db.execute(
         "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"

@@ -104,6 +104,7 @@ class TaskRecord:
     updated_at: str = ""
     host: str | None = None
     pid: int | None = None
+    arm: str | None = None  # the A/B arm of the matrix this task drew, if any
 
     @property
     def short_id(self) -> str:
