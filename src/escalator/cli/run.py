@@ -134,7 +134,7 @@ def run_command(
         on_progress=printer,
         chain=tuple(m.strip() for m in chain.split(",") if m.strip()) if chain else None,
     )
-    log = open_log(db or config.db_path, config=config)
+    log = open_log(db, config=config)
     try:
         log.check_writable()  # a log that cannot be written fails before any model is paid
         result = asyncio.run(run_task(request, config=config, options=options, log=log))
