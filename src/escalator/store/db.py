@@ -538,7 +538,8 @@ class TaskLog:
         """Per finished task that ran an A/B arm: type, arm, outcome, cost, latency."""
         return self._query(
             "SELECT task_type, arm, outcome, cost_usd, latency_ms FROM tasks "
-            "WHERE arm IS NOT NULL AND outcome NOT IN ('running', 'awaiting_approval', 'interrupted')"
+            "WHERE arm IS NOT NULL "
+            "AND outcome NOT IN ('running', 'awaiting_approval', 'interrupted')"
         )
 
     def task_facts(self) -> list[Row]:
