@@ -14,7 +14,7 @@ from typing import Any
 
 from escalator.apply import apply_changes
 from escalator.errors import InputError
-from escalator.store import AttemptRecord, EventRecord, TaskLog, TaskRecord
+from escalator.store import AttemptRecord, EventKind, EventRecord, TaskLog, TaskRecord
 from escalator.task import Outcome
 
 __all__ = [
@@ -157,7 +157,9 @@ def _land(
     )
     if not result.applied:
         log.add_event(
-            EventRecord(task_id=task.task_id, kind="conflict", detail={"files": result.conflicts})
+            EventRecord(
+                task_id=task.task_id, kind=EventKind.CONFLICT, detail={"files": result.conflicts}
+            )
         )
         return ReviewDecision(
             task.task_id,
@@ -172,7 +174,7 @@ def _land(
         final_model=change.get("model"),
         patch=change.get("diff"),
     )
-    kind = "review_approved" if action == "approve" else "applied"
+    kind = EventKind.REVIEW_APPROVED if action == "approve" else EventKind.APPLIED
     detail: dict[str, Any] = {"files": result.written, "via": f"escalator {action}"}
     if failed:
         detail |= {"forced": True, "failed_verdicts": list(failed)}
@@ -200,7 +202,9 @@ def apply_task(log: TaskLog, task_id: str) -> ReviewDecision:
         raise InputError(
             f"task {task.short_id} is {task.outcome}: it has no validated change to apply"
         )
-    if any(e.kind in ("applied", "review_approved") for e in log.events(task.task_id)):
+    if any(
+        e.kind in (EventKind.APPLIED, EventKind.REVIEW_APPROVED) for e in log.events(task.task_id)
+    ):
         raise InputError(f"task {task.short_id}'s change is already applied; nothing to do")
     change = candidate_of(task)
     if not change.get("files") or (task.patch and change.get("diff") != task.patch):
@@ -215,7 +219,7 @@ def reject(log: TaskLog, task_id: str, reason: str = "") -> ReviewDecision:
     task = _open_task(log, task_id)
     log.update_task(task.task_id, outcome=Outcome.REJECTED.value)
     log.add_event(
-        EventRecord(task_id=task.task_id, kind="review_rejected", detail={"reason": reason})
+        EventRecord(task_id=task.task_id, kind=EventKind.REVIEW_REJECTED, detail={"reason": reason})
     )
     return ReviewDecision(
         task.task_id, "reject", Outcome.REJECTED.value, message="rejected; nothing applied"
@@ -226,7 +230,7 @@ def skip(log: TaskLog, task_id: str, reason: str = "") -> ReviewDecision:
     task = _open_task(log, task_id)
     log.update_task(task.task_id, outcome=Outcome.SKIPPED.value)
     log.add_event(
-        EventRecord(task_id=task.task_id, kind="review_skipped", detail={"reason": reason})
+        EventRecord(task_id=task.task_id, kind=EventKind.REVIEW_SKIPPED, detail={"reason": reason})
     )
     return ReviewDecision(
         task.task_id, "skip", Outcome.SKIPPED.value, message="skipped; nothing applied"

@@ -8,7 +8,7 @@ import pytest
 
 from escalator.bench import scoring
 from escalator.bench.scoring import (
-    RunResult,
+    ScoredRun,
     Scorer,
     needs_rerun,
     run_program,
@@ -91,9 +91,9 @@ def test_scorer_hidden_and_visible_with_dedupe(tiny_suite_dir: Path) -> None:
 
 
 def test_rerun_rule() -> None:
-    assert not needs_rerun(RunResult(True, False, 1.0, 0), 20)
-    assert needs_rerun(RunResult(False, True, 80.0, None, cpu_s=4.0), 20)  # blocked or starved
-    assert not needs_rerun(RunResult(False, True, 25.0, -24, 20.0, over_limit=True), 20)
+    assert not needs_rerun(ScoredRun(True, False, 1.0, 0), 20)
+    assert needs_rerun(ScoredRun(False, True, 80.0, None, cpu_s=4.0), 20)  # blocked or starved
+    assert not needs_rerun(ScoredRun(False, True, 25.0, -24, 20.0, over_limit=True), 20)
 
 
 def test_the_limit_is_cpu_plus_sleep_time_not_waiting_for_a_cpu() -> None:

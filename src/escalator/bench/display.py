@@ -14,14 +14,14 @@ from rich.progress import (
 from rich.table import Table
 
 from escalator.bench.report import BenchSummary, summary_rows
-from escalator.bench.runner import BenchEvent, TaskOutcome
+from escalator.bench.runner import BenchEvent, ProblemRun
 
 __all__ = ["BenchProgress", "climb_line", "summary_table"]
 
 ARROW = " → "
 
 
-def climb_line(outcome: TaskOutcome) -> str:
+def climb_line(outcome: ProblemRun) -> str:
     """One task's walk up the chain: failed models, then the accepted one (rich markup)."""
     steps = []
     for model in outcome.models_tried:

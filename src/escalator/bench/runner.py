@@ -21,7 +21,7 @@ from typing import Any
 
 from escalator.bench.fleet import FleetSettings, ReplayServer
 from escalator.bench.replay import SOLUTION_FILE, ReplayBook, solution_text
-from escalator.bench.scoring import VISIBLE_TIMEOUT_S, RunResult, Scorer
+from escalator.bench.scoring import VISIBLE_TIMEOUT_S, ScoredRun, Scorer
 from escalator.bench.suite import ModelRecord, Suite
 from escalator.bench.tasks import BENCH_VALIDATORS, build_workspace, task_request
 from escalator.config import Config, PolicyMode, parse_config
@@ -31,14 +31,14 @@ from escalator.task import Outcome, TaskType
 __all__ = [
     "BenchEvent",
     "BenchOptions",
-    "TaskOutcome",
+    "ProblemRun",
     "bench_config",
     "default_chain",
     "run_bench",
 ]
 
 TIER_BY_PRICE_RANK = ("FLASH", "HAIKU", "PRO", "SONNET", "OPUS")
-_Pending = tuple[Future[RunResult], Future[RunResult]] | None
+_Pending = tuple[Future[ScoredRun], Future[ScoredRun]] | None
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ class BenchEvent:
     kind: str  # task_start, attempt, task_done, scoring
     problem_id: str
     model: str | None = None
-    outcome: TaskOutcome | None = None
+    outcome: ProblemRun | None = None
     done: int = 0
     total: int = 0
 
@@ -74,7 +74,7 @@ class BenchOptions:
 
 
 @dataclass
-class TaskOutcome:
+class ProblemRun:
     """One problem's run: what the engine decided, and how the result scored."""
 
     id: str
@@ -117,7 +117,7 @@ class BenchRun:
 
     suite: Suite
     chain: tuple[str, ...]
-    records: list[TaskOutcome]
+    records: list[ProblemRun]
     sample0: dict[tuple[str, str], bool]
     first_prompt_tokens: dict[str, int]
     book: ReplayBook
@@ -322,9 +322,9 @@ async def run_bench_async(suite: Suite, options: BenchOptions) -> BenchRun:
     )
 
 
-def _score_samples(suite: Suite, scorer: Scorer) -> dict[tuple[str, str], Future[RunResult]]:
+def _score_samples(suite: Suite, scorer: Scorer) -> dict[tuple[str, str], Future[ScoredRun]]:
     """Queue every model's sample 0 for hidden scoring (baselines and oracle)."""
-    out: dict[tuple[str, str], Future[RunResult]] = {}
+    out: dict[tuple[str, str], Future[ScoredRun]] = {}
     for problem in suite.problems:
         for model in suite.models:
             samples = suite.samples(model.slug, problem.id)
@@ -334,7 +334,7 @@ def _score_samples(suite: Suite, scorer: Scorer) -> dict[tuple[str, str], Future
     return out
 
 
-def _wait_for_scores(futures: list[Future[RunResult]], options: BenchOptions) -> None:
+def _wait_for_scores(futures: list[Future[ScoredRun]], options: BenchOptions) -> None:
     """Block until every queued scoring run is done, reporting progress."""
     emit = options.on_event or (lambda event: None)
     total = len(futures)
@@ -361,7 +361,7 @@ def _paid_prompt_tokens(server: ReplayServer, suite: Suite) -> list[int]:
 
 async def _run_cascade(
     suite: Suite, chain: tuple[str, ...], cfg: Config, options: BenchOptions, scorer: Scorer
-) -> tuple[list[tuple[TaskOutcome, _Pending]], str, float]:
+) -> tuple[list[tuple[ProblemRun, _Pending]], str, float]:
     from escalator.providers import open_fleet
     from escalator.store import open_log
 
@@ -393,7 +393,7 @@ async def _run_problem(
     services: tuple[Any, Any, Scorer],
     gate: asyncio.Semaphore,
     root: Path,
-) -> tuple[TaskOutcome, _Pending]:
+) -> tuple[ProblemRun, _Pending]:
     """Run one problem through the engine; queue its accepted code for scoring after."""
     from escalator.engine import ProgressEvent, RunOptions, run_task
 
@@ -404,7 +404,7 @@ async def _run_problem(
     async with gate:
         emit(BenchEvent("task_start", problem_id))
         if not models:
-            outcome = TaskOutcome(problem_id, Outcome.SKIPPED.value, None, [], 0, 0.0, 0, 0, None)
+            outcome = ProblemRun(problem_id, Outcome.SKIPPED.value, None, [], 0, 0.0, 0, 0, None)
             outcome.reason = "no model in the chain has a recorded answer for this problem"
             emit(BenchEvent("task_done", problem_id, outcome=outcome))
             return outcome, None
@@ -428,7 +428,7 @@ async def _run_problem(
             log=log,
         )
     program = result.files.get(SOLUTION_FILE) if result.outcome is Outcome.PASSED else None
-    outcome = TaskOutcome(
+    outcome = ProblemRun(
         id=problem_id,
         outcome=result.outcome.value,
         final_model=result.final_model,
@@ -446,7 +446,7 @@ async def _run_problem(
     return _queue_scores(outcome, scorer)
 
 
-def _queue_scores(record: TaskOutcome, scorer: Scorer) -> tuple[TaskOutcome, _Pending]:
+def _queue_scores(record: ProblemRun, scorer: Scorer) -> tuple[ProblemRun, _Pending]:
     """Queue an accepted program for visible and hidden scoring (after the engine's run)."""
     if not record.accepted or record.program is None:
         return record, None
@@ -456,7 +456,7 @@ def _queue_scores(record: TaskOutcome, scorer: Scorer) -> tuple[TaskOutcome, _Pe
     )
 
 
-def _settle(record: TaskOutcome, pending: _Pending) -> TaskOutcome:
+def _settle(record: ProblemRun, pending: _Pending) -> ProblemRun:
     if pending is not None:
         record.visible_pass = pending[0].result().passed
         record.hidden_pass = pending[1].result().passed

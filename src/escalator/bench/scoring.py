@@ -41,7 +41,7 @@ from escalator.bench.suite import Problem
 
 __all__ = [
     "BOOT_SOURCE",
-    "RunResult",
+    "ScoredRun",
     "Scorer",
     "hidden_program",
     "needs_rerun",
@@ -125,7 +125,7 @@ _main()
 
 
 @dataclass(frozen=True)
-class RunResult:
+class ScoredRun:
     """How one program run ended."""
 
     passed: bool
@@ -171,7 +171,7 @@ def run_program(
     *,
     python: str | None = None,
     wall_factor: float | None = None,
-) -> RunResult:
+) -> ScoredRun:
     """Run one program under the recipe's sandbox with a CPU-time limit of ``timeout_s``."""
     nonce = secrets.token_hex(16)
     with tempfile.TemporaryDirectory(prefix="esc-score-") as tmp:
@@ -205,12 +205,12 @@ def run_program(
     cpu = usage.ru_utime + usage.ru_stime
     code = proc.returncode
     if ending == "capped":
-        return RunResult(False, True, seconds, None, cpu)
+        return ScoredRun(False, True, seconds, None, cpu)
     if ending == "limit" or _stopped_by_cpu_limit(code, cpu, timeout_s):
-        return RunResult(False, True, seconds, code, cpu, over_limit=True)
+        return ScoredRun(False, True, seconds, code, cpu, over_limit=True)
     lines = out.decode(errors="replace").split("\n")
     passed = code == 0 and lines[0] == f"OK:{nonce}"
-    return RunResult(passed, False, seconds, code, cpu)
+    return ScoredRun(passed, False, seconds, code, cpu)
 
 
 def _supervise(pid: int, limit_s: float, wall_cap_s: float) -> str:
@@ -286,7 +286,7 @@ def _read_available(proc: subprocess.Popen[bytes]) -> bytes:
         proc.stdout.close()
 
 
-def needs_rerun(result: RunResult, timeout_s: float) -> bool:
+def needs_rerun(result: ScoredRun, timeout_s: float) -> bool:
     """A run stopped by the wall-clock backstop (not by its time limit) is re-run once."""
     return result.timed_out and not result.over_limit
 
@@ -310,10 +310,10 @@ class _FirstRun:
 
     text: str
     timeout: float
-    result: RunResult
+    result: ScoredRun
 
 
-def _settle_future(source: Future[RunResult], target: Future[RunResult]) -> None:
+def _settle_future(source: Future[ScoredRun], target: Future[ScoredRun]) -> None:
     if source.cancelled():
         target.cancel()
     elif source.exception() is not None:
@@ -341,8 +341,8 @@ class Scorer:
         self._rerun_pool = ThreadPoolExecutor(
             max_workers=max(1, os.cpu_count() or 1), thread_name_prefix="rerun"
         )
-        self._hidden: dict[str, Future[RunResult]] = {}
-        self._visible: dict[str, Future[RunResult]] = {}
+        self._hidden: dict[str, Future[ScoredRun]] = {}
+        self._visible: dict[str, Future[ScoredRun]] = {}
         self._t_ref: dict[str, Future[float | None]] = {}
         self.runs = 0
         self.reruns = 0
@@ -352,14 +352,14 @@ class Scorer:
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._rerun_pool.shutdown(wait=True, cancel_futures=True)
 
-    def hidden(self, problem_id: str, program: str) -> Future[RunResult]:
+    def hidden(self, problem_id: str, program: str) -> Future[ScoredRun]:
         """Score ``program`` (context included) on the problem's hidden tests."""
         problem = self._problems[problem_id]
         program = _normalise(program)
         key = _key(problem_id, "hidden", program)
         return self._submit(self._hidden, key, lambda: self._run_hidden(problem, program))
 
-    def visible(self, problem_id: str, program: str) -> Future[RunResult]:
+    def visible(self, problem_id: str, program: str) -> Future[ScoredRun]:
         """Run ``program`` with all its visible asserts in one process (timeout 10 s)."""
         problem = self._problems[problem_id]
         program = _normalise(program)
@@ -367,17 +367,17 @@ class Scorer:
         return self._submit(self._visible, key, lambda: self._run_visible(problem, program))
 
     def _submit(
-        self, table: dict[str, Future[RunResult]], key: str, job: Callable[[], _FirstRun]
-    ) -> Future[RunResult]:
+        self, table: dict[str, Future[ScoredRun]], key: str, job: Callable[[], _FirstRun]
+    ) -> Future[ScoredRun]:
         with self._lock:
             if key in table:
                 return table[key]
-            outer: Future[RunResult] = Future()
+            outer: Future[ScoredRun] = Future()
             table[key] = outer
         self._pool.submit(job).add_done_callback(lambda first: self._after_first(first, outer))
         return outer
 
-    def _after_first(self, first: Future[_FirstRun], outer: Future[RunResult]) -> None:
+    def _after_first(self, first: Future[_FirstRun], outer: Future[ScoredRun]) -> None:
         """Settle a run, or queue its one re-run (serial, off the main pool) on a timeout."""
         if first.cancelled():
             outer.cancel()
@@ -404,13 +404,13 @@ class Scorer:
 
     def _run_hidden(self, problem: Problem, program: str) -> _FirstRun:
         if not syntax_ok(program):
-            return _FirstRun("", 0.0, RunResult(False, False, 0.0, None))
+            return _FirstRun("", 0.0, ScoredRun(False, False, 0.0, None))
         timeout = timeout_for(self._reference_time(problem))
         return self._first_run(program, hidden_program(problem, program), timeout)
 
     def _first_run(self, program: str, text: str, timeout: float) -> _FirstRun:
         if not syntax_ok(program):
-            return _FirstRun(text, timeout, RunResult(False, False, 0.0, None))
+            return _FirstRun(text, timeout, ScoredRun(False, False, 0.0, None))
         self._count("runs")
         return _FirstRun(text, timeout, run_program(text, timeout))
 

@@ -20,8 +20,12 @@ One task flows through these modules:
 - ``context``: what the steps of one task share; ``contracts``: the public types.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from escalator.engine.contracts import ApprovalRequest, ProgressEvent, RunOptions, TaskResult
-from escalator.engine.session import resume_task, run_task
+
+if TYPE_CHECKING:
+    from escalator.engine.session import resume_task, run_task
 
 __all__ = [
     "ApprovalRequest",
@@ -31,3 +35,13 @@ __all__ = [
     "resume_task",
     "run_task",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """The entry points load the whole engine; the contracts alone stay light to import
+    (the MCP server's output models are derived from ``TaskResult``)."""
+    if name in ("run_task", "resume_task"):
+        from escalator.engine import session
+
+        return getattr(session, name)
+    raise AttributeError(f"module 'escalator.engine' has no attribute {name!r}")

@@ -6,10 +6,11 @@ from typing import Any
 
 from escalator.apply import apply_changes
 from escalator.engine.context import TaskRun
-from escalator.engine.contracts import TaskResult
+from escalator.engine.contracts import ProgressKind, TaskResult
 from escalator.engine.state import Candidate
 from escalator.pricing import cloud_only_cost
 from escalator.registry import ModelSpec
+from escalator.store import EventKind
 from escalator.task import Outcome
 
 __all__ = ["accept", "finish", "park"]
@@ -27,7 +28,7 @@ def accept(run: TaskRun, candidate: Candidate) -> TaskResult:
         )
     applied = apply_changes(run.request.workspace, candidate.files, candidate.original_hashes)
     if not applied.applied:
-        run.event("conflict", detail={"files": applied.conflicts})
+        run.event(EventKind.CONFLICT, detail={"files": applied.conflicts})
         return finish(
             run,
             Outcome.NEEDS_REVIEW,
@@ -37,7 +38,7 @@ def accept(run: TaskRun, candidate: Candidate) -> TaskResult:
             chosen=candidate,
             conflicts=applied.conflicts,
         )
-    run.event("applied", detail={"files": applied.written})
+    run.event(EventKind.APPLIED, detail={"files": applied.written})
     return finish(
         run,
         Outcome.PASSED,
@@ -87,7 +88,7 @@ def finish(
     if outcome != Outcome.AWAITING_APPROVAL:
         fields["state"] = run.saved_state(len(run.plan.chain))
     run.log.update_task(run.task_id, **fields)
-    run.emit("outcome", f"{outcome.value}: {reason}", model=result.final_model)
+    run.emit(ProgressKind.OUTCOME, f"{outcome.value}: {reason}", model=result.final_model)
     return result
 
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from escalator.engine.context import TaskRun
-from escalator.engine.contracts import ApprovalRequest
+from escalator.engine.contracts import ApprovalRequest, ProgressKind
 from escalator.guard import Approval, decide_approval
 from escalator.registry import ModelSpec
+from escalator.store import EventKind
 
 __all__ = ["approve_paid"]
 
@@ -16,20 +17,22 @@ def approve_paid(run: TaskRun, spec: ModelSpec, worst: float) -> Approval:
     Returns APPROVED, DENIED or PARK; the caller parks the task on PARK."""
     decision = _decide(run, spec, worst)
     run.event(
-        "approval_requested",
+        EventKind.APPROVAL_REQUESTED,
         to_model=spec.key,
         detail={"decision": decision.value, "worst_case_usd": worst},
     )
     if decision == Approval.APPROVED:
         run.paid.approved = True
-        run.event("approved", to_model=spec.key)
-        run.emit("approval", f"paid model {spec.key} approved", model=spec.key)
+        run.event(EventKind.APPROVED, to_model=spec.key)
+        run.emit(ProgressKind.APPROVAL, f"paid model {spec.key} approved", model=spec.key)
     elif decision == Approval.PARK:
-        run.emit("approval", f"parked: {spec.key} is paid and needs approval", model=spec.key)
+        run.emit(
+            ProgressKind.APPROVAL, f"parked: {spec.key} is paid and needs approval", model=spec.key
+        )
     else:
         run.paid.denied = True
-        run.event("denied", to_model=spec.key)
-        run.emit("approval", f"paid model {spec.key} refused", model=spec.key)
+        run.event(EventKind.DENIED, to_model=spec.key)
+        run.emit(ProgressKind.APPROVAL, f"paid model {spec.key} refused", model=spec.key)
     return decision
 
 

@@ -10,13 +10,14 @@ from dataclasses import dataclass, replace
 
 from escalator.engine import pool
 from escalator.engine.context import TaskRun
+from escalator.engine.contracts import ProgressKind
 from escalator.engine.files import gather_files, protected_tests
 from escalator.engine.state import Candidate
 from escalator.engine.validation import validate_change, verdict_record
 from escalator.errors import ProviderError
 from escalator.providers.base import ChatRequest, ChatResponse
 from escalator.registry import ModelSpec
-from escalator.store import AttemptRecord
+from escalator.store import AttemptRecord, EventKind
 from escalator.validate import ValidationReport, agreement
 from escalator.work.edits import EditParseError, normalise_output, parse_edits
 from escalator.work.prompts import PriorAttempt
@@ -75,7 +76,12 @@ async def run_attempt(
 ) -> AttemptOutcome:
     """Ask ``spec`` once and judge its answer; ``last`` is its previous answer, if any."""
     n = run.state.attempts + 1
-    run.emit("attempt_start", f"{spec.key} attempt {attempt_in_model}", model=spec.key, attempt=n)
+    run.emit(
+        ProgressKind.ATTEMPT_START,
+        f"{spec.key} attempt {attempt_in_model}",
+        model=spec.key,
+        attempt=n,
+    )
     try:
         response = await run.fleet.model(spec.key).chat(chat)
     except ProviderError as exc:
@@ -102,6 +108,7 @@ async def run_attempt(
     try:
         edits = parse_edits(response.text, edit_format=spec.edit_format, files=files)
     except EditParseError as exc:
+        record = replace(record, error_message=exc.reason.value)
         return _rejected(run, spec, record, output, "edit_parse", str(exc))
     touched = protected_tests(run.request.workspace, run.request.files, edits.files)
     if touched:
@@ -135,7 +142,7 @@ async def _validated(
     )
     run.log.add_attempt(record, [verdict_record(v) for v in report.verdicts])
     run.emit(
-        "attempt_done",
+        ProgressKind.ATTEMPT_DONE,
         f"{spec.key}: {'passed' if report.passed else 'failed'} "
         f"({', '.join(f'{v.validator} {v.status}' for v in report.verdicts)})",
         model=spec.key,
@@ -151,7 +158,13 @@ def _rejected(
 ) -> Rejected:
     """An answer that cannot be applied: a failed attempt whose feedback says why."""
     run.log.add_attempt(replace(record, error_kind=kind, feedback=feedback), [])
-    run.emit("attempt_done", f"{spec.key}: {kind}: {feedback}", model=spec.key, attempt=record.n)
+    why = f"{kind} ({record.error_message})" if record.error_message else kind
+    run.emit(
+        ProgressKind.ATTEMPT_DONE,
+        f"{spec.key}: {why}: {feedback}",
+        model=spec.key,
+        attempt=record.n,
+    )
     prior = PriorAttempt(model=spec.key, attempt=record.n, diff="", feedback=feedback, error=kind)
     return Rejected(output, prior)
 
@@ -164,8 +177,12 @@ def _repeated(run: TaskRun, spec: ModelSpec, response: ChatResponse, output: str
         "cost_usd": response.cost_usd,
         "latency_ms": response.latency_ms,
     }
-    run.event("identical_retry", from_model=spec.key, detail=detail)
-    run.emit("attempt_done", f"{spec.key} repeated its last answer: escalating", model=spec.key)
+    run.event(EventKind.IDENTICAL_RETRY, from_model=spec.key, detail=detail)
+    run.emit(
+        ProgressKind.ATTEMPT_DONE,
+        f"{spec.key} repeated its last answer: escalating",
+        model=spec.key,
+    )
     return Repeated(output)
 
 
@@ -184,5 +201,5 @@ def _provider_failed(
         error_message=str(exc),
     )
     run.log.add_attempt(record, [])
-    run.emit("attempt_done", f"{spec.key}: {exc.kind}: {exc}", model=spec.key, attempt=n)
+    run.emit(ProgressKind.ATTEMPT_DONE, f"{spec.key}: {exc.kind}: {exc}", model=spec.key, attempt=n)
     return ProviderFailed(exc)

@@ -7,13 +7,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from escalator.config import Config
-from escalator.engine.contracts import ProgressEvent, RunOptions
+from escalator.engine.contracts import ProgressEvent, ProgressKind, RunOptions
 from escalator.engine.spend import Ledger
 from escalator.engine.state import TaskState
 from escalator.guard import Budgets
 from escalator.plan import Plan
 from escalator.providers import Fleet
-from escalator.store import EventRecord, TaskLog
+from escalator.store import EventKind, EventRecord, TaskLog
 from escalator.task import TaskRequest
 
 __all__ = ["PaidApproval", "TaskRun"]
@@ -65,13 +65,13 @@ class TaskRun:
         self.state.latency_ms = self.elapsed_ms()
         return self.state.to_json()
 
-    def event(self, kind: str, **fields: Any) -> None:
+    def event(self, kind: EventKind, **fields: Any) -> None:
         """Record an event of this task in the task log."""
         self.log.add_event(EventRecord(task_id=self.task_id, kind=kind, **fields))
 
     def emit(
         self,
-        kind: str,
+        kind: ProgressKind,
         message: str,
         *,
         model: str | None = None,

@@ -3,12 +3,34 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from enum import Enum, StrEnum
 from typing import Any
 
 from escalator.task import Outcome, TaskType
 
-__all__ = ["ApprovalRequest", "ProgressEvent", "RunOptions", "TaskResult"]
+__all__ = [
+    "RESULT_NOT_IN_JSON",
+    "RESULT_ROUNDING",
+    "ApprovalRequest",
+    "ProgressEvent",
+    "ProgressKind",
+    "RunOptions",
+    "TaskResult",
+]
+
+
+class ProgressKind(StrEnum):
+    """What a progress event reports (the task log's events are ``store.EventKind``)."""
+
+    CLASSIFIED = "classified"
+    ATTEMPT_START = "attempt_start"
+    ATTEMPT_DONE = "attempt_done"
+    VERDICT = "verdict"
+    ESCALATE = "escalate"
+    APPROVAL = "approval"
+    SKIP = "skip"
+    OUTCOME = "outcome"
 
 
 @dataclass(frozen=True)
@@ -26,7 +48,7 @@ class ApprovalRequest:
 class ProgressEvent:
     """Something the user may want to see while a task runs."""
 
-    kind: str  # classified, attempt_start, attempt_done, verdict, escalate, approval, outcome
+    kind: ProgressKind
     task_id: str
     message: str
     model: str | None = None
@@ -80,23 +102,24 @@ class TaskResult:
     confidence: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "task_id": self.task_id,
-            "outcome": self.outcome.value,
-            "task_type": self.task_type.value,
-            "complexity": self.complexity,
-            "attempts": self.attempts,
-            "escalations": self.escalations,
-            "final_model": self.final_model,
-            "cost_usd": round(self.cost_usd, 6),
-            "tokens_in": self.tokens_in,
-            "tokens_out": self.tokens_out,
-            "latency_ms": round(self.latency_ms, 1),
-            "models_tried": list(self.models_tried),
-            "patch": self.patch,
-            "reason": self.reason,
-            "stopped_by": self.stopped_by,
-            "applied": self.applied,
-            "conflicts": list(self.conflicts),
-            "confidence": round(self.confidence, 4),
-        }
+        """The record as ``escalator run --json`` prints it: every field but ``files``,
+        enums as their values, money, time and confidence rounded."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            if f.name in RESULT_NOT_IN_JSON:
+                continue
+            value = getattr(self, f.name)
+            if isinstance(value, Enum):
+                value = value.value
+            elif isinstance(value, list):
+                value = list(value)
+            elif f.name in RESULT_ROUNDING:
+                value = round(value, RESULT_ROUNDING[f.name])
+            out[f.name] = value
+        return out
+
+
+# ``TaskResult`` fields left out of its JSON (the changed files are in ``patch``), and the
+# decimals kept of the rounded ones.
+RESULT_NOT_IN_JSON = frozenset({"files"})
+RESULT_ROUNDING = {"cost_usd": 6, "latency_ms": 1, "confidence": 4}

@@ -16,22 +16,35 @@ from escalator.engine.attempt import (
     Validated,
 )
 from escalator.engine.state import Candidate
+from escalator.errors import (
+    AuthenticationFailed,
+    ContextOverflow,
+    EndpointUnreachable,
+    ModelNotFound,
+    ModelNotLoaded,
+    Overloaded,
+    ProviderError,
+    ProviderTimeout,
+    RateLimited,
+    SpendLimitReached,
+)
 from escalator.work.prompts import PriorAttempt
 
 __all__ = ["ESCALATE_AT_ONCE", "Accept", "Decision", "Escalate", "Retry", "decide"]
 
-# Provider errors after which the same model is not tried again for this task.
-ESCALATE_AT_ONCE = (
-    "context_overflow",
-    "model_not_found",
-    "model_not_loaded",
-    "endpoint_unreachable",
-    "circuit_open",
-    "authentication_failed",
-    "spend_limit_reached",
-    "provider_timeout",
-    "rate_limited",
-    "overloaded",
+# Provider errors after which the same model is not tried again for this task (subclasses
+# included: CircuitOpen is an EndpointUnreachable). Others (BadRequest, MalformedResponse)
+# are retried on the same model.
+ESCALATE_AT_ONCE: tuple[type[ProviderError], ...] = (
+    ContextOverflow,
+    ModelNotFound,
+    ModelNotLoaded,
+    EndpointUnreachable,
+    AuthenticationFailed,
+    SpendLimitReached,
+    ProviderTimeout,
+    RateLimited,
+    Overloaded,
 )
 
 
@@ -62,7 +75,7 @@ def decide(outcome: AttemptOutcome) -> Decision:
     """The next step after one attempt."""
     match outcome:
         case ProviderFailed(error=error):
-            return Escalate() if error.kind in ESCALATE_AT_ONCE else Retry(None)
+            return Escalate() if isinstance(error, ESCALATE_AT_ONCE) else Retry(None)
         case Repeated():
             return Escalate()
         case Rejected(output=output, prior=prior):

@@ -7,13 +7,14 @@ from escalator.engine.accept import accept, finish, park
 from escalator.engine.approval import approve_paid
 from escalator.engine.attempt import run_attempt
 from escalator.engine.context import TaskRun
-from escalator.engine.contracts import TaskResult
+from escalator.engine.contracts import ProgressKind, TaskResult
 from escalator.engine.decide import Accept, Escalate, decide
 from escalator.engine.files import gather_files
 from escalator.engine.fit import TooLarge, fit_worker_request
 from escalator.errors import BudgetExceeded
 from escalator.guard import Approval
 from escalator.pricing import worst_case_usd
+from escalator.store import EventKind
 from escalator.task import Outcome
 
 __all__ = ["walk_chain"]
@@ -34,7 +35,7 @@ async def walk_chain(run: TaskRun, start: int) -> TaskResult:
         return await _after_last(run)
     except BudgetExceeded as exc:
         run.event(
-            "budget_stop",
+            EventKind.BUDGET_STOP,
             detail={"budget": exc.budget, "limit_usd": exc.limit_usd, "needed_usd": exc.needed_usd},
         )
         return finish(run, Outcome.BUDGET_STOPPED, str(exc), stopped_by=exc.budget)
@@ -44,8 +45,8 @@ def _escalate(run: TaskRun, index: int) -> None:
     prev = run.plan.chain[index - 1] if index > 0 else None
     to = run.plan.chain[index]
     run.state.escalations += 1
-    run.event("escalation", from_model=prev, to_model=to)
-    run.emit("escalate", f"escalating {prev} -> {to}", model=to)
+    run.event(EventKind.ESCALATION, from_model=prev, to_model=to)
+    run.emit(ProgressKind.ESCALATE, f"escalating {prev} -> {to}", model=to)
 
 
 async def _run_model(run: TaskRun, index: int) -> TaskResult | None:
@@ -58,8 +59,8 @@ async def _run_model(run: TaskRun, index: int) -> TaskResult | None:
     for attempt_in_model in range(1, run.plan.attempts_per_model + 1):
         fitted = await fit_worker_request(run, spec, files, attempt_in_model)
         if isinstance(fitted, TooLarge):
-            run.event("skipped_model", to_model=spec.key, detail={"reason": fitted.reason})
-            run.emit("skip", fitted.reason, model=spec.key)
+            run.event(EventKind.SKIPPED_MODEL, to_model=spec.key, detail={"reason": fitted.reason})
+            run.emit(ProgressKind.SKIP, fitted.reason, model=spec.key)
             return None
         worst = worst_case_usd(spec, fitted.prompt_tokens)
         if attempt_in_model == 1:

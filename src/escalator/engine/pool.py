@@ -10,7 +10,9 @@ import time
 
 from escalator import pricing
 from escalator.engine.context import TaskRun
+from escalator.engine.contracts import ProgressKind
 from escalator.engine.state import Candidate
+from escalator.store import EventKind
 from escalator.validate import ValidationReport, Verdict, agreement
 from escalator.validate.verdict import Status
 
@@ -72,7 +74,7 @@ async def cross_check(
         reason=decision.reason,
         details=result.to_json(),
     )
-    run.emit("verdict", f"agreement: {decision.reason}", model=candidate.model)
+    run.emit(ProgressKind.VERDICT, f"agreement: {decision.reason}", model=candidate.model)
     merged = _with_agreement(report, verdict, decision)
     return decision, merged, _strongest_agreeing(run, result, key, candidate)
 
@@ -141,12 +143,12 @@ async def settle_agreement(run: TaskRun, *, final: bool) -> Candidate | None:
         result, key or "", min_agree=run.plan.min_agreement, rank=model_rank(run), final=final
     )
     stage = "end of chain" if final else "local models"
-    run.emit("verdict", f"{stage}: {decision.reason}", model=chosen.model)
+    run.emit(ProgressKind.VERDICT, f"{stage}: {decision.reason}", model=chosen.model)
     if not decision.accept:
         return None
     chosen.confidence *= decision.confidence
     run.event(
-        "agreement_choice",
+        EventKind.AGREEMENT_CHOICE,
         to_model=chosen.model,
         detail={
             "stage": stage,

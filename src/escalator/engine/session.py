@@ -14,13 +14,13 @@ from dataclasses import replace
 from escalator.classify import classify
 from escalator.config import Config
 from escalator.engine.context import PaidApproval, TaskRun
-from escalator.engine.contracts import RunOptions, TaskResult
+from escalator.engine.contracts import ProgressKind, RunOptions, TaskResult
 from escalator.engine.loop import walk_chain
 from escalator.engine.state import TaskState
 from escalator.errors import InputError
 from escalator.plan import make_plan
 from escalator.providers import Fleet, open_fleet
-from escalator.store import EventRecord, TaskLog, TaskRecord, open_log
+from escalator.store import EventKind, EventRecord, TaskLog, TaskRecord, open_log
 from escalator.task import Outcome, TaskRequest
 
 __all__ = ["resume_task", "run_task"]
@@ -57,7 +57,7 @@ async def run_task(
         log_.create_task(_new_record(task_id, state, classification.confidence))
         run = TaskRun(task_id, config, options, fleet_, log_, state)
         run.emit(
-            "classified",
+            ProgressKind.CLASSIFIED,
             f"{plan.task_type.value} (complexity {plan.complexity}), "
             f"chain {' -> '.join(plan.chain)}",
             detail={"reasons": list(classification.reasons)},
@@ -88,7 +88,7 @@ async def resume_task(
         log_.add_event(
             EventRecord(
                 task_id=record.task_id,
-                kind="approved",
+                kind=EventKind.APPROVED,
                 to_model=state.plan.chain[state.next_index],
                 detail={"via": "resume"},
             )

@@ -7,9 +7,13 @@ prints it, even when the engine adds a field.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from dataclasses import MISSING, fields
+from enum import Enum
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias, get_type_hints
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
+
+from escalator.engine.contracts import RESULT_NOT_IN_JSON, TaskResult
 
 __all__ = [
     "TASK_ACTIONS",
@@ -19,7 +23,7 @@ __all__ = [
     "ModelStatus",
     "ModelsReport",
     "TaskActionOut",
-    "TaskOutcome",
+    "TaskResultOut",
     "TaskSummary",
     "ValidationOut",
     "VerdictOut",
@@ -61,27 +65,34 @@ class _Open(BaseModel):
     model_config = ConfigDict(extra="allow", json_schema_extra=compact_schema)
 
 
-class TaskOutcome(_Open):
-    """The outcome record of one task, as ``escalator run --json`` prints it."""
+def _result_model() -> type[_Open]:
+    """``TaskResultOut``: derived from ``TaskResult``'s fields (enums as their values), so
+    the MCP output and ``escalator run --json`` cannot drift apart."""
+    hints = get_type_hints(TaskResult)
+    spec: dict[str, Any] = {}
+    for f in fields(TaskResult):
+        if f.name in RESULT_NOT_IN_JSON:
+            continue
+        kind = hints[f.name]
+        if isinstance(kind, type) and issubclass(kind, Enum):
+            kind = str
+        if f.default_factory is not MISSING:
+            spec[f.name] = (kind, Field(default_factory=f.default_factory))
+        else:
+            spec[f.name] = (kind, ... if f.default is MISSING else f.default)
+    model: type[_Open] = create_model(
+        "TaskResultOut",
+        __base__=_Open,
+        __doc__="The outcome record of one task, as ``escalator run --json`` prints it.",
+        **spec,
+    )
+    return model
 
-    task_id: str
-    outcome: str
-    task_type: str
-    complexity: int
-    attempts: int = 0
-    escalations: int = 0
-    final_model: str | None = None
-    cost_usd: float = 0.0
-    tokens_in: int = 0
-    tokens_out: int = 0
-    latency_ms: float = 0.0
-    models_tried: list[str] = Field(default_factory=list)
-    patch: str | None = None
-    reason: str = ""
-    stopped_by: str | None = None
-    applied: bool = False
-    conflicts: list[str] = Field(default_factory=list)
-    confidence: float = 0.0
+
+if TYPE_CHECKING:
+    TaskResultOut: TypeAlias = _Open
+else:
+    TaskResultOut = _result_model()
 
 
 class ClassificationOut(_Open):
@@ -173,5 +184,5 @@ class TaskActionOut(_Open):
     message: str = ""
     task: TaskSummary | None = None
     tasks: list[TaskSummary] = Field(default_factory=list)
-    result: TaskOutcome | None = None
+    result: TaskResultOut | None = None
     detail: dict[str, Any] = Field(default_factory=dict)

@@ -28,7 +28,7 @@ from escalator.mcpserver.outputs import (
     ModelStatus,
     TaskAction,
     TaskActionOut,
-    TaskOutcome,
+    TaskResultOut,
     TaskSummary,
     TaskTypeName,
     ValidationOut,
@@ -122,7 +122,7 @@ class Toolbox:
         budget_usd: Budget = None,
         dry_run: Annotated[bool, Field(description="Validate but do not write files.")] = False,
         ctx: Context[Any, Any] | None = None,
-    ) -> TaskOutcome:
+    ) -> TaskResultOut:
         """Do a coding task on the cheapest model whose change passes validation (local
         first, paid per policy). Returns the outcome; reports progress."""
         from escalator.engine import run_task
@@ -243,14 +243,14 @@ class Toolbox:
                 return await self._resume(task_id, ctx)
             return await self._review(action, task_id, reason, ctx)
 
-    def _outcome(self, result: TaskResult) -> TaskOutcome:
+    def _outcome(self, result: TaskResult) -> TaskResultOut:
         """The outcome record, plus what an agent needs to act on it: the validators'
         feedback when the change did not pass, and how a person approves a parked task."""
         from escalator.mcpserver.followup import follow_up
 
         with self._open_log(create=False) as store:
             extra = follow_up(store, result.task_id, result.outcome.value)
-        return TaskOutcome.model_validate(result.to_json() | extra)
+        return TaskResultOut.model_validate(result.to_json() | extra)
 
     # ------------------------------------------------------------------ models
 

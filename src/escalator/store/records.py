@@ -43,6 +43,8 @@ class EventKind(StrEnum):
     CONFLICT = "conflict"
     SKIPPED_MODEL = "skipped_model"
     INTERRUPTED = "interrupted"
+    IDENTICAL_RETRY = "identical_retry"
+    AGREEMENT_CHOICE = "agreement_choice"
 
 
 def utc_now() -> str:
