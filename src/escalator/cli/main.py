@@ -19,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "classify": "classify",
     "validate": "validate",
     "run": "run",
+    "batch": "batch",
     "resume": "review",
     "review": "review",
     "apply": "review",
