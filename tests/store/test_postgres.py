@@ -106,3 +106,22 @@ def test_log_migrate_refuses_a_bad_target(tmp_path: Path, target: str) -> None:
     result = CliRunner().invoke(cli, ["log", "migrate", "--db", str(source), "--to", target])
     assert result.exit_code == 2
     assert "Traceback" not in result.output and result.output.startswith("error:")
+
+
+def test_the_same_log_reads_the_same_on_both_backends(tmp_path: Path, pg_url: str) -> None:
+    """stats, the report's chains and tune/replay's learning facts agree across backends."""
+    from escalator.config import default_config
+    from tests.store.seed import seed
+
+    config = default_config()
+    results = []
+    for target in (tmp_path / "tasks.db", pg_url):
+        with open_log(target, config=config) as log:
+            seed(log, config)
+            facts = [
+                {k: v for k, v in dict(r).items() if k not in ("task_id", "rejected", "approved")}
+                for r in log.learning_facts()
+            ]
+            chains = sorted((str(r["task_type"]), json.loads(r["chain"])) for r in log.chains_run())
+            results.append((log.stats(), facts, chains))
+    assert results[0] == results[1]
