@@ -78,8 +78,9 @@ def test_run_first_model_wrong_second_right(
     assert code == 0, out
     shown = json.loads(out)
     attempts = shown["attempts"]
-    assert len(attempts) == 2
-    assert [a["model"] for a in attempts] == ["qwen3-30b", "local-32b"]
+    assert len(attempts) == 3 == record["attempts"]  # every model call, the repeat included
+    assert [a["model"] for a in attempts] == ["qwen3-30b", "qwen3-30b", "local-32b"]
+    assert attempts[1]["error_kind"] == "identical_retry"
 
     code, out = invoke("--config", str(cfg), "log", "--json")
     assert code == 0

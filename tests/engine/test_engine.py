@@ -61,9 +61,9 @@ async def test_escalates_local_to_paid_and_applies_the_patch(
     assert result.final_model == "haiku"
     assert result.models_tried == ["qwen3-30b", "local-32b", "haiku"]
     assert result.escalations == 2
-    # the identical second answer of each local model escalates at once; it is not a new
-    # attempt, but the audit log keeps it
-    assert result.attempts == 3
+    # the identical second answer of each local model escalates at once; every model call
+    # counts as an attempt (the repeat is recorded as failed: identical_retry)
+    assert result.attempts == 5
     assert (workspace / "calc.py").read_text() == FIXED
     assert result.applied and "+    return a + b" in (result.patch or "")
     # cost: only the paid model costs, at its configured price ($0.10 / $0.50 per 1M)
@@ -78,8 +78,10 @@ async def test_escalates_local_to_paid_and_applies_the_patch(
     assert "assert" in haiku_prompt or "test_add" in haiku_prompt
 
     attempts = log.attempts(result.task_id)
-    assert [a.model for a in attempts] == ["qwen3-30b", "local-32b", "haiku"]
+    assert [a.model for a in attempts] == ["qwen3-30b"] * 2 + ["local-32b"] * 2 + ["haiku"]
+    assert [a.error_kind for a in attempts].count("identical_retry") == 2
     assert attempts[-1].outcome == "passed"
+    assert log.get_task(result.task_id).attempts == 5
     assert (
         attempts[0].verdicts[0].validator == "syntax" and attempts[0].verdicts[0].status == "failed"
     )

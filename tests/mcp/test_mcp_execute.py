@@ -78,8 +78,9 @@ async def test_execute_returns_the_same_record_as_escalator_run(
     # progress: numbered notifications, in order, naming the steps
     assert [value for value, _ in seen] == list(range(1, len(seen) + 1))
     messages = [m or "" for _, m in seen]
-    assert messages[0].startswith("classified")
-    assert any(m.startswith("outcome") or "passed" in m for m in messages[1:])
+    assert "] classified" in messages[0] and messages[0].startswith("[step 0/9, $0.0000")
+    assert any("] outcome" in m or "passed" in m for m in messages[1:])
+    assert "[step 1/9, " in messages[-1]  # one model call of at most 3 models x 3 attempts
 
     # the same task through the CLI gives the same record
     ws_cli = tmp_path / "via-cli"

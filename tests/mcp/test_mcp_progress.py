@@ -46,8 +46,8 @@ async def test_events_from_the_loop_and_from_threads_arrive_in_order() -> None:
     result = await with_progress(ctx, run)  # type: ignore[arg-type]
     assert result == "done"
     assert [c[0] for c in ctx.calls] == [1, 2, 3]
-    assert ctx.calls[0][2] == "classified [m]: quick_edit"
-    assert ctx.calls[2][2] == "outcome [m]: passed ($0.0123 so far)"
+    assert ctx.calls[0][2] == "[step 0/0, $0.0000 so far, 0 s] classified [m]: quick_edit"
+    assert ctx.calls[2][2] == "[step 0/0, $0.0123 so far, 0 s] outcome [m]: passed"
 
 
 async def test_a_failing_client_does_not_stop_the_run() -> None:
@@ -71,6 +71,11 @@ async def test_errors_of_the_run_propagate_and_the_pump_stops() -> None:
         await with_progress(RecordingContext(), run)  # type: ignore[arg-type]
 
 
-def test_describe_without_model_or_cost() -> None:
+def test_describe_carries_step_total_cost_and_time() -> None:
     event = ProgressEvent(kind="escalate", task_id="t", message="a -> b")
-    assert describe(event) == "escalate: a -> b"
+    assert describe(event) == "[step 0/0, $0.0000 so far, 0 s] escalate: a -> b"
+    event = ProgressEvent(
+        kind="attempt_done", task_id="t", message="m: failed", model="m", cost_usd=0.0123,
+        step=2, total=9, elapsed_s=12.4,
+    )  # fmt: skip
+    assert describe(event) == "[step 2/9, $0.0123 so far, 12 s] attempt_done [m]: m: failed"

@@ -9,7 +9,7 @@ import click
 
 from escalator import review as review_ops
 from escalator.cli.common import emit_json, get_config, handle_errors, json_option
-from escalator.cli.progress import ProgressPrinter
+from escalator.cli.progress import ProgressDisplay
 from escalator.cli.run import print_result
 from escalator.engine import RunOptions, resume_task
 from escalator.store import TaskLog, open_log
@@ -177,10 +177,12 @@ def resume_command(ctx: click.Context, task_id: str, db: str | None, as_json: bo
     """Approve paid models for a task parked as awaiting_approval and continue it."""
     config = get_config(ctx)
     with open_log(db, config=config, create=False) as log:
-        options = RunOptions(on_progress=ProgressPrinter(quiet=False))
-        result = asyncio.run(resume_task(task_id, config=config, options=options, log=log))
+        display = ProgressDisplay(live=False if as_json else None)
+        options = RunOptions(on_progress=display)
+        with display:
+            result = asyncio.run(resume_task(task_id, config=config, options=options, log=log))
     if as_json:
         emit_json(result.to_json())
     else:
-        print_result(result)
+        print_result(result, config)
     sys.exit(0 if result.outcome == Outcome.PASSED else 1)

@@ -9,9 +9,11 @@ from pathlib import Path
 import click
 
 from escalator.cli.common import emit_json, get_config, handle_errors, json_option
-from escalator.cli.progress import ProgressPrinter, ask_approval
+from escalator.cli.progress import NORMAL, QUIET, VERBOSE, ProgressDisplay, ask_approval
+from escalator.config import Config
 from escalator.engine import RunOptions, TaskResult, run_task
 from escalator.errors import InputError
+from escalator.pricing import cloud_only_cost
 from escalator.store import open_log
 from escalator.task import Outcome, TaskRequest, TaskType
 
@@ -46,21 +48,48 @@ def parse_type(value: str | None) -> TaskType | None:
         raise InputError(str(exc)) from None
 
 
-def print_result(result: TaskResult) -> None:
-    """The human-readable end of a run."""
-    click.echo(f"\ntask {result.task_id[:12]}: {result.outcome.value}")
-    click.echo(f"  {result.reason}")
+def diffstat(patch: str | None) -> list[tuple[str, int, int]]:
+    """(file, lines added, lines removed) per file of a unified diff."""
+    stats: dict[str, list[int]] = {}
+    current = None
+    for line in (patch or "").splitlines():
+        if line.startswith("+++ "):
+            name = line[4:].strip()
+            current = name[2:] if name.startswith(("a/", "b/")) else name
+            stats.setdefault(current, [0, 0])
+        elif current is not None and line.startswith("+") and not line.startswith("+++"):
+            stats[current][0] += 1
+        elif current is not None and line.startswith("-") and not line.startswith("---"):
+            stats[current][1] += 1
+    return [(name, add, rem) for name, (add, rem) in stats.items()]
+
+
+def print_result(result: TaskResult, config: Config) -> None:
+    """The human-readable end of a run: outcome, models, cost against the strongest model
+    alone, changed files with a diffstat, and the task id."""
+    tried = " -> ".join(result.models_tried) or "(none)"
+    click.echo(f"\n{result.outcome.value.upper()}: {result.reason}")
     click.echo(
-        f"  type {result.task_type.value} (complexity {result.complexity}), "
-        f"{result.attempts} attempt(s), {result.escalations} escalation(s), "
-        f"models {' -> '.join(result.models_tried) or '(none)'}"
+        f"  models tried: {tried}; final: {result.final_model or '-'}; "
+        f"{result.attempts} attempt(s), {result.escalations} escalation(s)"
     )
+    alone = cloud_only_cost(config, result.task_type.value, result.tokens_in, result.tokens_out)
+    saved = f", saved {100 * (alone - result.cost_usd) / alone:.0f}%" if alone > 0 else ""
     click.echo(
-        f"  tokens {result.tokens_in} in / {result.tokens_out} out, "
-        f"cost ${result.cost_usd:.4f}, {result.latency_ms / 1000:.1f} s"
+        f"  cost ${result.cost_usd:.4f} vs ${alone:.4f} for the strongest model of the "
+        f"chain alone on the same tokens{saved}; "
+        f"tokens {result.tokens_in} in / {result.tokens_out} out; "
+        f"wall time {result.latency_ms / 1000:.1f} s"
     )
-    if result.patch and not result.applied:
-        click.echo("\n" + result.patch)
+    changed = diffstat(result.patch)
+    if changed:
+        state = "changed" if result.applied else "would change (not applied)"
+        click.echo(f"  files {state}:")
+        for name, add, rem in changed:
+            click.echo(f"    {name:<40} +{add} -{rem}")
+    click.echo(f"  task id: {result.task_id}  (details: escalator log {result.task_id[:12]})")
+    if result.patch and not result.applied and result.outcome == Outcome.PASSED:
+        click.echo(f"  apply it with: escalator apply {result.task_id[:12]}")
 
 
 @click.command("run")
@@ -83,6 +112,8 @@ def print_result(result: TaskResult) -> None:
 @click.option("--no-paid", "no_paid", is_flag=True, help="Never call paid models.")
 @click.option("--dry-run", is_flag=True, help="Print the validated patch instead of applying it.")
 @click.option("--db", type=click.Path(dir_okay=False), default=None, help="Task log file.")
+@click.option("-q", "--quiet", is_flag=True, help="Show only the result.")
+@click.option("-v", "--verbose", is_flag=True, help="Also show each verdict and its feedback.")
 @json_option
 @click.pass_context
 @handle_errors
@@ -101,6 +132,8 @@ def run_command(
     no_paid: bool,
     dry_run: bool,
     db: str | None,
+    quiet: bool,
+    verbose: bool,
     as_json: bool,
 ) -> None:
     """Run DESCRIPTION on the cheapest model that can do it, proven by validators."""
@@ -126,22 +159,26 @@ def run_command(
         budget_usd=budget,
         dry_run=dry_run,
     )
+    if quiet and verbose:
+        raise InputError("-q shows less and -v shows more: pass one")
     interactive = sys.stdin.isatty() and approve is None and not as_json
-    printer = ProgressPrinter()
+    verbosity = QUIET if quiet or as_json else (VERBOSE if verbose else NORMAL)
+    display = ProgressDisplay(verbosity=verbosity)
     options = RunOptions(
         approve_paid=approve,
-        approver=ask_approval if interactive else None,
-        on_progress=printer,
+        approver=display.approver(ask_approval) if interactive else None,
+        on_progress=display,
         chain=tuple(m.strip() for m in chain.split(",") if m.strip()) if chain else None,
     )
     log = open_log(db, config=config)
     try:
         log.check_writable()  # a log that cannot be written fails before any model is paid
-        result = asyncio.run(run_task(request, config=config, options=options, log=log))
+        with display:
+            result = asyncio.run(run_task(request, config=config, options=options, log=log))
     finally:
         log.close()
     if as_json:
         emit_json(result.to_json())
     else:
-        print_result(result)
+        print_result(result, config)
     sys.exit(0 if result.outcome == Outcome.PASSED else 1)

@@ -89,7 +89,7 @@ async def run_attempt(
     run.ledger.record(response)
     output = normalise_output(response.text)
     if last is not None and output == last:
-        return _repeated(run, spec, response, output)
+        return _repeated(run, spec, response, output, attempt_in_model)
     run.state.attempts = n
     record = AttemptRecord(
         task_id=run.task_id,
@@ -147,7 +147,11 @@ async def _validated(
         f"({', '.join(f'{v.validator} {v.status}' for v in report.verdicts)})",
         model=spec.key,
         attempt=record.n,
-        detail={"verdicts": [v.to_json() for v in report.verdicts]},
+        detail={
+            "verdicts": [v.to_json() for v in report.verdicts],
+            "passed": report.passed,
+            "failing_tests": failing_tests(report),
+        },
     )
     pool.keep_best(run, candidate)
     return Validated(output, candidate, report, accepted, consensus)
@@ -169,21 +173,51 @@ def _rejected(
     return Rejected(output, prior)
 
 
-def _repeated(run: TaskRun, spec: ModelSpec, response: ChatResponse, output: str) -> Repeated:
-    """Same answer as last time: not a new attempt (the audit log keeps its cost)."""
-    detail = {
-        "tokens_in": response.usage.tokens_in,
-        "tokens_out": response.usage.tokens_out,
-        "cost_usd": response.cost_usd,
-        "latency_ms": response.latency_ms,
-    }
-    run.event(EventKind.IDENTICAL_RETRY, from_model=spec.key, detail=detail)
+def _repeated(
+    run: TaskRun, spec: ModelSpec, response: ChatResponse, output: str, attempt_in_model: int
+) -> Repeated:
+    """Same answer as last time: recorded as a failed attempt (every model call counts),
+    not validated again; the model is not asked a third time."""
+    n = run.state.attempts + 1
+    run.state.attempts = n
+    record = AttemptRecord(
+        task_id=run.task_id,
+        n=n,
+        model=spec.key,
+        provider=spec.provider,
+        attempt_in_model=attempt_in_model,
+        tokens_in=response.usage.tokens_in,
+        tokens_out=response.usage.tokens_out,
+        tokens_estimated=response.usage.estimated,
+        cost_usd=response.cost_usd,
+        latency_ms=response.latency_ms,
+        outcome="failed",
+        error_kind="identical_retry",
+        feedback="the model repeated its previous answer word for word",
+    )
+    run.log.add_attempt(record, [])
+    run.event(EventKind.IDENTICAL_RETRY, from_model=spec.key, detail={"attempt": n})
     run.emit(
         ProgressKind.ATTEMPT_DONE,
         f"{spec.key} repeated its last answer: escalating",
         model=spec.key,
+        attempt=n,
+        detail={"passed": False},
     )
     return Repeated(output)
+
+
+def failing_tests(report: ValidationReport) -> list[str]:
+    """The names of the tests that failed, from the tests verdict's findings."""
+    names: list[str] = []
+    for verdict in report.verdicts:
+        if verdict.validator != "tests" or str(verdict.status) != "failed":
+            continue
+        for finding in verdict.findings:
+            name = finding.message.split(": ", 1)[0].strip()
+            if name and name not in names:
+                names.append(name)
+    return names[:5]
 
 
 def _provider_failed(

@@ -93,5 +93,9 @@ class TaskRun:
                 tokens_in=spent.tokens_in,
                 tokens_out=spent.tokens_out,
                 detail=detail or {},
+                step=self.state.attempts,
+                total=len(self.plan.chain) * self.plan.attempts_per_model,
+                elapsed_s=self.elapsed_ms() / 1000,
+                chain=tuple(self.plan.chain),
             )
         )

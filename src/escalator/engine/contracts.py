@@ -42,6 +42,10 @@ class ApprovalRequest:
     worst_case_usd: float
     spent_usd: float
     reason: str
+    # every paid model this approval lets the task call, and the most they can cost in all
+    # (each model's worst case per call times its attempts)
+    paid_models: tuple[str, ...] = ()
+    total_worst_case_usd: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -57,6 +61,10 @@ class ProgressEvent:
     tokens_in: int = 0
     tokens_out: int = 0
     detail: dict[str, Any] = field(default_factory=dict)
+    step: int = 0  # model calls made so far
+    total: int = 0  # the most model calls the plan allows (chain x attempts per model)
+    elapsed_s: float = 0.0  # since the task started (including time before a resume)
+    chain: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -65,7 +65,7 @@ async def _run_model(run: TaskRun, index: int) -> TaskResult | None:
         worst = worst_case_usd(spec, fitted.prompt_tokens)
         if attempt_in_model == 1:
             if spec.is_paid and not run.paid.approved:
-                approval = approve_paid(run, spec, worst)
+                approval = approve_paid(run, spec, worst, fitted.prompt_tokens)
                 if approval == Approval.PARK:
                     return park(run, index, spec)
                 if approval != Approval.APPROVED:

@@ -27,10 +27,13 @@ T = TypeVar("T")
 
 
 def describe(event: ProgressEvent) -> str:
-    """One line for a progress notification: what happened, with the running cost."""
+    """One line for a progress notification: the model calls made of the most the plan
+    allows, the cost so far, the elapsed time, then what happened."""
     model = f" [{event.model}]" if event.model else ""
-    cost = f" (${event.cost_usd:.4f} so far)" if event.cost_usd else ""
-    return f"{event.kind}{model}: {event.message}{cost}"
+    head = (
+        f"[step {event.step}/{event.total}, ${event.cost_usd:.4f} so far, {event.elapsed_s:.0f} s]"
+    )
+    return f"{head} {event.kind}{model}: {event.message}"
 
 
 class ProgressBridge:
