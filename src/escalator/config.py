@@ -26,9 +26,11 @@ from escalator.task import TaskType
 
 __all__ = [
     "AFTER_LAST_CHOICES",
+    "CLASSIFY_METHODS",
     "PROVIDER_KINDS",
     "BudgetConfig",
     "ChainConfig",
+    "ClassifyConfig",
     "Config",
     "ConfigLocation",
     "CostGuardConfig",
@@ -47,6 +49,7 @@ PROVIDER_KINDS = ("lmstudio", "ollama", "llamacpp", "vllm", "openai", "anthropic
 AFTER_LAST_CHOICES = ("manual_review", "skip")
 VALIDATOR_NAMES = ("syntax", "compile", "tests", "semantic", "benchmark", "agreement")
 GUARD_POLICIES = ("ask", "allow_under_usd", "deny")
+CLASSIFY_METHODS = ("rules", "model", "auto")
 
 # Environment variables that may hold each provider kind's API key (first present wins).
 DEFAULT_KEY_ENV: dict[str, tuple[str, ...]] = {
@@ -191,6 +194,24 @@ class PolicyConfig:
 
 
 @dataclass(frozen=True)
+class ClassifyConfig:
+    """How tasks are classified (see the classify section of the README).
+
+    ``method``: ``rules`` (keyword rules blended with the learned classifier, no network),
+    ``model`` (ask the local language model ``model``, rules as fallback) or ``auto``
+    (ask the model only when the local answer's confidence is under ``unsure_below`` and
+    the model is reachable). ``under_cost``: how many times worse it is to call a task
+    cheaper than it is than dearer (when unsure, the cheaper mistake is chosen).
+    """
+
+    method: str = "rules"
+    model: str | None = None
+    timeout_s: float = 10.0
+    unsure_below: float = 0.6
+    under_cost: float = 1.5
+
+
+@dataclass(frozen=True)
 class McpConfig:
     workspace_roots: tuple[str, ...] = ()
     token_env: str = "ESCALATOR_MCP_TOKEN"
@@ -213,6 +234,7 @@ class Config:
     # A shared PostgreSQL task log (``postgresql://...``) instead of the SQLite file.
     db_url: str | None = None
     policy: PolicyConfig = field(default_factory=PolicyConfig)
+    classify: ClassifyConfig = field(default_factory=ClassifyConfig)
 
     @property
     def models(self) -> dict[str, ModelSpec]:
@@ -372,6 +394,7 @@ DEFAULTS: dict[str, Any] = {
     "mcp": {},
     "store": {},
     "policy": {},
+    "classify": {},
 }
 
 
@@ -560,6 +583,7 @@ def parse_config(data: Mapping[str, Any], *, source: str = "(dict)") -> Config:
     validation = _parse_validation(top.table_of("validation"), models, source)
     mcp = _parse_mcp(top.table_of("mcp"), source)
     policy = _parse_policy(top.table_of("policy"), source)
+    classify = _parse_classify(top.table_of("classify"), models, source)
     store = _Section("store", top.table_of("store"), source)
     default_db = Path(platformdirs.user_data_dir("escalator", appauthor=False)) / "tasks.db"
     db = store.text("db_path", None)
@@ -568,7 +592,8 @@ def parse_config(data: Mapping[str, Any], *, source: str = "(dict)") -> Config:
     unknown = sorted(set(merged) - top.used)
     if unknown:
         allowed = (
-            "providers, models, matrix, cost_guard, budgets, validation, mcp, store, log, policy"
+            "providers, models, matrix, cost_guard, budgets, validation, mcp, store, log, policy, "
+            "classify"
         )
         raise ConfigError(unknown[0], f"is not a known section (allowed: {allowed})", source=source)
     return Config(
@@ -583,6 +608,7 @@ def parse_config(data: Mapping[str, Any], *, source: str = "(dict)") -> Config:
         db_url=db_url,
         source=source,
         policy=policy,
+        classify=classify,
     )
 
 
@@ -880,5 +906,25 @@ def _parse_policy(table: Mapping[str, Any], source: str) -> PolicyConfig:
     )
     if cfg.trust_precision > 1:
         s.fail("policy.trust_precision", cfg.trust_precision, "must be between 0 and 1")
+    s.done()
+    return cfg
+
+
+def _parse_classify(
+    table: Mapping[str, Any], models: Mapping[str, ModelSpec], source: str
+) -> ClassifyConfig:
+    s = _Section("classify", table, source)
+    model = s.text("model", None)
+    if model is not None and model not in models:
+        s.fail("classify.model", model, f"must be a configured model ({', '.join(models)})")
+    cfg = ClassifyConfig(
+        method=s.text("method", "rules", choices=CLASSIFY_METHODS),
+        model=model,
+        timeout_s=s.number("timeout_s", 10.0, minimum=0.001),
+        unsure_below=s.number("unsure_below", 0.6),
+        under_cost=s.number("under_cost", 1.5, minimum=0.001),
+    )
+    if cfg.unsure_below > 1:
+        s.fail("classify.unsure_below", cfg.unsure_below, "must be between 0 and 1")
     s.done()
     return cfg

@@ -86,6 +86,15 @@ TRAILER = """\
 # token_env = "ESCALATOR_MCP_TOKEN"
 # require_token = false
 #
+# [classify]
+# method = "rules"          # rules (no network) | model (ask the local model) | auto
+# model = "local-14b"       # the model that classifies for model/auto (default: the
+#                           # first free local model)
+# timeout_s = 10            # slower answers fall back to the rules
+# unsure_below = 0.6        # auto: ask the model when the rules' confidence is below this
+# under_cost = 1.5          # when unsure, under-calling a task costs this many times more
+#                           # than over-calling it (1 = always the most probable type)
+#
 # [store]
 # db_path = "~/.local/share/escalator/tasks.db"
 #

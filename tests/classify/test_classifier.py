@@ -9,7 +9,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from escalator.classify import BANDS, Classification, classify, evaluate, load_tasks
+from escalator.classify import (
+    BANDS,
+    Classification,
+    classify,
+    classify_rules,
+    evaluate,
+    load_tasks,
+)
 from escalator.errors import InputError, UserError
 from escalator.task import TaskType
 
@@ -121,14 +128,14 @@ def test_types_and_complexity_bands(text: str, expected: TaskType, band: tuple[i
 def test_reasons_name_the_matched_signals() -> None:
     result = classify("Fix XSS in the debugger console")
     assert any("xss" in r and "critical" in r for r in result.reasons)
-    plain = classify("Frobnicate the widget")
+    plain = classify_rules("Frobnicate the widget")
     assert plain.task_type is S
     assert plain.reasons == ("no signal matched: default standard_development",)
 
 
 def test_long_description_counts_body_at_half_weight() -> None:
-    title_only = classify("Update the widget")
-    with_body = classify("Update the widget\n\nThis also fixes a stored XSS in the preview.")
+    title_only = classify_rules("Update the widget")
+    with_body = classify_rules("Update the widget\n\nThis also fixes a stored XSS in the preview.")
     assert title_only.task_type is S
     assert with_body.task_type is K
     assert any("+3" in r and "xss" in r for r in with_body.reasons)

@@ -99,3 +99,55 @@ def test_real_subprocess_prints_only_json() -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["task_type"] == "quick_edit"
+
+
+def _two_repos(tmp_path: Path) -> tuple[Path, Path]:
+    first = tmp_path / "a.jsonl"
+    first.write_text(
+        '{"text": "Fix typo in README", "type": "quick_edit", "source": "a/a commit 1"}\n'
+        '{"text": "Fix SQL injection in login", "type": "critical", "source": "b/b pr 2"}\n',
+        encoding="utf-8",
+    )
+    second = tmp_path / "b.jsonl"
+    second.write_text(
+        '{"text": "Redesign the plugin API", "type": "complex_architecture"}\n'
+        '{"text": "Fix typos in the docs", "type": "quick_edit", "source": "a/a pr 9"}\n',
+        encoding="utf-8",
+    )
+    return first, second
+
+
+def test_eval_leave_one_repository_out_over_several_files(tmp_path: Path) -> None:
+    first, second = _two_repos(tmp_path)
+    args = ["--file", str(first), "--file", str(second), "--eval", "--json"]
+    code, out, err = run(*args, "--cv", "repo", "--method", "keywords")
+    assert code == 0, err
+    doc = json.loads(out)
+    assert {"n", "accuracy", "per_type", "confusion", "cv", "per_file"} <= set(doc)
+    assert doc["n"] == 4 and doc["method"] == "keywords"
+    assert doc["files"] == [str(first), str(second)]
+    assert doc["cv"]["by"] == "repo" and doc["cv"]["folds"] == 3  # a/a, b/b, b.jsonl
+    code, out, _ = run(*args, "--cv", "file")
+    assert code == 0 and json.loads(out)["cv"]["folds"] == 2
+    assert json.loads(out)["method"] == "rules"
+
+
+def test_eval_human_summary_names_the_folds(tmp_path: Path) -> None:
+    first, second = _two_repos(tmp_path)
+    code, out, _ = run("--file", str(first), "--file", str(second), "--eval", "--cv", "repo")
+    assert code == 0
+    assert "leave-one-repo-out" in out and "3 folds" in out
+
+
+def test_method_keywords_is_the_rules_alone() -> None:
+    code, out, _ = run("Frobnicate the widget", "--method", "keywords", "--json")
+    assert code == 0
+    assert json.loads(out)["reasons"] == ["no signal matched: default standard_development"]
+    code, out, _ = run("Frobnicate the widget", "--json")
+    assert json.loads(out)["reasons"][0].startswith("learned model: ")
+
+
+def test_cv_without_eval_exits_2(tmp_path: Path) -> None:
+    first, _ = _two_repos(tmp_path)
+    code, _, err = run("--file", str(first), "--cv", "repo")
+    assert code == 2 and "add --eval" in err

@@ -19,7 +19,15 @@ from escalator.classify._signals import PREFIX_SIGNALS, SIGNALS, conventional_pr
 from escalator.errors import InputError
 from escalator.task import TaskType
 
-__all__ = ["BANDS", "Classification", "classify"]
+__all__ = [
+    "BANDS",
+    "Classification",
+    "RuleEvidence",
+    "check_text",
+    "classify",
+    "force",
+    "rule_evidence",
+]
 
 Q = TaskType.QUICK_EDIT
 S = TaskType.STANDARD_DEVELOPMENT
@@ -79,31 +87,61 @@ class _Vote:
         return f"{self.name}: {self.matched!r} -> {self.task_type.value} +{self.weight:g}"
 
 
-def classify(
-    text: str, *, task_type: TaskType | None = None, complexity: int | None = None
-) -> Classification:
-    """Classify a task description; ``task_type``/``complexity`` force the answer."""
+@dataclass(frozen=True)
+class RuleEvidence:
+    """What the keyword rules found in a task: per-type scores, tags and reasons."""
+
+    scores: dict[TaskType, float]
+    tags: frozenset[str]
+    reasons: tuple[str, ...]
+    signal_names: tuple[str, ...]
+
+    @property
+    def best(self) -> TaskType:
+        """The rules' answer (ties go to standard development)."""
+        return max(self.scores, key=lambda t: (self.scores[t], t == S))
+
+    def complexity(self, task_type: TaskType) -> int:
+        """The complexity inside ``task_type``'s band from the strength of the evidence."""
+        return _complexity(task_type, self.scores, self.tags)
+
+
+def check_text(text: str, complexity: int | None = None) -> None:
+    """InputError for an empty task or an out-of-range forced complexity."""
     if not text or not text.strip():
         raise InputError("the task text is empty: pass a description of the task")
     if complexity is not None and not 0 <= complexity <= 10:
         raise InputError(f"complexity {complexity} is out of range: use an integer from 0 to 10")
+
+
+def rule_evidence(text: str) -> RuleEvidence:
+    """Run the keyword rules over a (non-empty) task text."""
     votes, notes = _apply_overrides(_collect(text))
     tags = frozenset().union(*(v.tags for v in votes)) if votes else frozenset()
-    scores = _scores(votes)
-    best = max(scores, key=lambda t: (scores[t], t == S))
     reasons = tuple(v.describe() for v in votes) + tuple(notes)
     if not votes:
         reasons = ("no signal matched: default standard_development",)
+    names = tuple(sorted({v.name for v in votes}))
+    return RuleEvidence(_scores(votes), tags, reasons, names)
+
+
+def classify(
+    text: str, *, task_type: TaskType | None = None, complexity: int | None = None
+) -> Classification:
+    """Classify a task description by the keyword rules alone; ``task_type``/``complexity``
+    force the answer."""
+    check_text(text, complexity)
+    evidence = rule_evidence(text)
+    best = evidence.best
     result = Classification(
-        best, _complexity(best, scores, tags), _confidence(scores, best), reasons
+        best, evidence.complexity(best), _confidence(evidence.scores, best), evidence.reasons
     )
-    return _force(result, scores, tags, task_type, complexity)
+    return force(result, evidence, task_type, complexity)
 
 
-def _force(
+def force(
     result: Classification,
-    scores: dict[TaskType, float],
-    tags: frozenset[str],
+    evidence: RuleEvidence,
     task_type: TaskType | None,
     complexity: int | None,
 ) -> Classification:
@@ -111,7 +149,7 @@ def _force(
     if task_type is None and complexity is None:
         return result
     forced_type = task_type or _type_for_complexity(complexity)  # type: ignore[arg-type]
-    level = complexity if complexity is not None else _complexity(forced_type, scores, tags)
+    level = complexity if complexity is not None else evidence.complexity(forced_type)
     what = [f"type {forced_type.value}"] if task_type else []
     what += [f"complexity {complexity}"] if complexity is not None else []
     note = f"forced by the user: {' and '.join(what)} (classifier said {result.task_type.value}"

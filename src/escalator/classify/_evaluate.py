@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,7 @@ from escalator.classify._classifier import Classification, classify
 from escalator.errors import InputError
 from escalator.task import TaskType
 
-__all__ = ["evaluate", "load_tasks"]
+__all__ = ["Predictor", "check_labelled", "evaluate", "group_of", "load_tasks", "score"]
 
 
 def load_tasks(path: str | Path, *, labelled: bool = False) -> list[dict[str, Any]]:
@@ -70,8 +70,11 @@ def _item_problem(item: object, labelled: bool) -> str | None:
     return None
 
 
-def evaluate(items: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """Accuracy, per-type precision/recall, confusion and complexity error on labelled tasks."""
+Predictor = Callable[[str], Classification]
+
+
+def check_labelled(items: Iterable[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The items as a list; InputError naming the first one without a valid label."""
     rows = list(items)
     for index, item in enumerate(rows, start=1):
         problem = _item_problem(item, labelled=True)
@@ -79,18 +82,30 @@ def evaluate(items: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
             raise InputError(f"task {index}: {problem}")
     if not rows:
         raise InputError("no labelled tasks to evaluate: pass objects with 'text' and 'type'")
+    return rows
+
+
+def evaluate(items: Iterable[Mapping[str, Any]], predict: Predictor = classify) -> dict[str, Any]:
+    """Accuracy, per-type precision/recall, confusion and complexity error on labelled tasks."""
+    rows = check_labelled(items)
     wall, cpu = time.perf_counter(), time.process_time()
-    predictions = [classify(str(item["text"])) for item in rows]
+    predictions = [predict(str(item["text"])) for item in rows]
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    report = score(rows, predictions)
+    # CPU time is the figure that means something on a busy machine; wall time for reference
+    report["us_per_task"] = round(cpu / len(rows) * 1e6, 2)
+    report["wall_us_per_task"] = round(wall / len(rows) * 1e6, 2)
+    return report
+
+
+def score(rows: list[Mapping[str, Any]], predictions: list[Classification]) -> dict[str, Any]:
+    """The evaluation report of ``predictions`` against the labels of ``rows``."""
     truths = [TaskType.parse(str(item["type"])) for item in rows]
     report = _type_metrics(truths, predictions)
     report["complexity_mae"] = _complexity_mae(rows, predictions)
     report["per_source"] = _per_source(rows, truths, predictions)
     report["ambiguous"] = _subset(rows, truths, predictions, ambiguous=True)
     report["unambiguous"] = _subset(rows, truths, predictions, ambiguous=False)
-    # CPU time is the figure that means something on a busy machine; wall time for reference
-    report["us_per_task"] = round(cpu / len(rows) * 1e6, 2)
-    report["wall_us_per_task"] = round(wall / len(rows) * 1e6, 2)
     report["mistakes"] = [
         {"text": item["text"], "type": t.value, "predicted": p.task_type.value}
         for item, t, p in zip(rows, truths, predictions, strict=True)
@@ -134,16 +149,29 @@ def _complexity_mae(rows: list[Mapping[str, Any]], preds: list[Classification]) 
 def _per_source(
     rows: list[Mapping[str, Any]], truths: list[TaskType], preds: list[Classification]
 ) -> dict[str, dict[str, float | int]]:
-    """Accuracy by repository (``source`` up to the first space); the rules fit nothing, so
-    this is also the leave-one-repository-out accuracy."""
+    """Accuracy by repository (see ``group_of``)."""
     groups: dict[str, list[bool]] = {}
     for item, truth, pred in zip(rows, truths, preds, strict=True):
-        repo = str(item.get("source") or "unknown").split()[0]
+        repo = group_of(item)
         groups.setdefault(repo, []).append(pred.task_type is truth)
     return {
         repo: {"n": len(hits), "accuracy": round(sum(hits) / len(hits), 4)}
         for repo, hits in sorted(groups.items())
     }
+
+
+def group_of(item: Mapping[str, Any], fallback: str = "unknown") -> str:
+    """The repository a labelled task comes from: its ``repo`` or ``group`` field, else the
+    ``owner/name`` that starts its ``source`` ("pallets/flask commit a43f73c7"), else
+    ``fallback`` (for example the name of the file it was read from)."""
+    for key in ("repo", "group"):
+        value = item.get(key)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    words = str(item.get("source") or "").split()
+    if words and "/" in words[0]:
+        return words[0]
+    return fallback
 
 
 def _subset(

@@ -1,13 +1,17 @@
-"""``escalator classify``: type and complexity of one task, of a JSONL file, or an evaluation."""
+"""``escalator classify``: type and complexity of one task, of JSONL files, an evaluation
+(optionally leaving one repository out at a time), a retrain, or a correction."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import click
 
-from escalator.classify import Classification, classify, evaluate, load_tasks
-from escalator.cli.common import emit_json, handle_errors, json_option
+from escalator.classify import Classification, cross_validate, evaluate, load_labelled, load_tasks
+from escalator.classify._methods import EVAL_METHODS, classifier_for, trainer_for
+from escalator.cli.common import emit_json, get_config, handle_errors, json_option
+from escalator.config import Config
 from escalator.errors import InputError
 from escalator.task import TaskType
 
@@ -18,12 +22,24 @@ __all__ = ["classify_command"]
 @click.argument("text", nargs=-1)
 @click.option(
     "--file",
-    "file_path",
+    "file_paths",
     type=click.Path(dir_okay=False),
-    default=None,
-    help='JSONL file of tasks, one {"text": ...} object a line.',
+    multiple=True,
+    help='JSONL file of tasks, one {"text": ...} object a line (repeatable).',
 )
 @click.option("--eval", "run_eval", is_flag=True, help="Score against the 'type' labels in --file.")
+@click.option(
+    "--cv",
+    type=click.Choice(["repo", "file"]),
+    default=None,
+    help="With --eval: refit per fold, leaving one repository (or file) out at a time.",
+)
+@click.option(
+    "--method",
+    type=click.Choice(EVAL_METHODS),
+    default=None,
+    help="Classifier to use (default: classify.method); keywords = the hand rules alone.",
+)
 @click.option(
     "--type",
     "forced_type",
@@ -38,11 +54,15 @@ __all__ = ["classify_command"]
     help="Force the complexity, 0-10 (reported as forced).",
 )
 @json_option
+@click.pass_context
 @handle_errors
 def classify_command(
+    ctx: click.Context,
     text: tuple[str, ...],
-    file_path: str | None,
+    file_paths: tuple[str, ...],
     run_eval: bool,
+    cv: str | None,
+    method: str | None,
     forced_type: str | None,
     complexity: int | None,
     as_json: bool,
@@ -52,41 +72,76 @@ def classify_command(
     \b
     escalator classify "fix typo in README" --json
     escalator classify --file tasks.jsonl --eval --json
+    escalator classify --file a.jsonl --file b.jsonl --eval --cv repo --json
     """
     task_type = TaskType.parse(forced_type) if forced_type else None
     description = " ".join(text).strip()
-    _check_arguments(description, file_path, run_eval, task_type, complexity)
-    if file_path is None:
-        result = classify(description, task_type=task_type, complexity=complexity)
+    _check_arguments(description, file_paths, run_eval, cv, task_type, complexity)
+    config = get_config(ctx)
+    chosen = method or config.classify.method
+    if not file_paths:
+        result = classifier_for(chosen, config).classify(
+            description, task_type=task_type, complexity=complexity
+        )
         emit_json(result.to_json()) if as_json else _print_one(result)
     elif run_eval:
-        report = {"file": file_path, **evaluate(load_tasks(file_path, labelled=True))}
+        report = _evaluate(file_paths, chosen, cv, config)
         emit_json(report) if as_json else _print_eval(report)
     else:
+        classifier = classifier_for(chosen, config)
         rows = [
-            _prediction(item, classify(item["text"], task_type=task_type, complexity=complexity))
-            for item in load_tasks(file_path)
+            _prediction(
+                item,
+                classifier.classify(item["text"], task_type=task_type, complexity=complexity),
+            )
+            for path in file_paths
+            for item in load_tasks(path)
         ]
         if as_json:
-            emit_json({"file": file_path, "n": len(rows), "predictions": rows})
+            emit_json({**_files(file_paths), "n": len(rows), "predictions": rows})
         else:
             _print_predictions(rows)
 
 
+def _files(file_paths: tuple[str, ...]) -> dict[str, Any]:
+    if len(file_paths) == 1:
+        return {"file": file_paths[0]}
+    return {"files": list(file_paths)}
+
+
+def _evaluate(
+    file_paths: tuple[str, ...], method: str, cv: str | None, config: Config
+) -> dict[str, Any]:
+    rows = load_labelled([Path(p) for p in file_paths])
+    head = {**_files(file_paths), "method": method}
+    if cv is not None:
+        return {**head, **cross_validate(rows, trainer_for(method, config), by=cv)}
+    classifier = classifier_for(method, config)
+    if method == "rules":
+        head["note"] = (
+            "the learned model was fitted on the repository's labelled sets: on them this "
+            "figure is optimistic; --cv repo refits per fold for the honest one"
+        )
+    return {**head, **evaluate(rows, lambda text: classifier.classify(text))}
+
+
 def _check_arguments(
     description: str,
-    file_path: str | None,
+    file_paths: tuple[str, ...],
     run_eval: bool,
+    cv: str | None,
     task_type: TaskType | None,
     complexity: int | None,
 ) -> None:
-    """Exactly one of TEXT and --file; --eval needs --file and no forcing."""
-    if description and file_path:
+    """Exactly one of TEXT and --file; --eval needs --file and no forcing; --cv needs --eval."""
+    if description and file_paths:
         raise InputError("give either TEXT or --file, not both")
-    if not description and not file_path:
+    if not description and not file_paths:
         raise InputError("nothing to classify: pass the task TEXT or --file TASKS.jsonl")
-    if run_eval and not file_path:
+    if run_eval and not file_paths:
         raise InputError("--eval needs --file with labelled tasks ('text' and 'type' per line)")
+    if cv is not None and not run_eval:
+        raise InputError("--cv is a way to evaluate: add --eval")
     if run_eval and (task_type is not None or complexity is not None):
         raise InputError("--eval measures the classifier: drop --type/--complexity")
 
@@ -116,10 +171,10 @@ def _print_predictions(rows: list[dict[str, Any]]) -> None:
 
 
 def _print_eval(report: dict[str, Any]) -> None:
-    click.echo(f"{report['n']} tasks, accuracy {report['accuracy']:.1%}")
+    how = f", leave-one-{report['cv']['by']}-out" if "cv" in report else ""
+    click.echo(f"{report['n']} tasks, accuracy {report['accuracy']:.1%} ({report['method']}{how})")
     click.echo(
-        f"complexity MAE {report['complexity_mae']}, {report['us_per_task']} us CPU per task "
-        f"({report['wall_us_per_task']} us wall)"
+        f"complexity MAE {report['complexity_mae']}, {report['us_per_task']} us CPU per task"
     )
     click.echo(f"{'type':<22} {'precision':>9} {'recall':>7} {'support':>7}")
     for name, m in report["per_type"].items():
@@ -127,3 +182,9 @@ def _print_eval(report: dict[str, Any]) -> None:
     click.echo("confusion (rows: true type, columns: predicted):")
     for name, row in report["confusion"].items():
         click.echo(f"  {name:<22} " + " ".join(f"{n:>4}" for n in row.values()))
+    if "cv" in report:
+        cv = report["cv"]
+        click.echo(
+            f"{cv['folds']} folds; accuracy on folds of 10+ tasks: mean {cv['large_fold_mean']}, "
+            f"std {cv['large_fold_std']}"
+        )
