@@ -63,6 +63,12 @@ class Classification:
     confidence: float
     reasons: tuple[str, ...]
     forced: bool = False
+    predicted: TaskType | None = None  # when forced: what the classifier itself said
+
+    @property
+    def overridden(self) -> bool:
+        """Whether the user forced a type other than the classifier's (a label to learn)."""
+        return self.forced and self.predicted is not None and self.predicted is not self.task_type
 
     def to_json(self) -> dict[str, Any]:
         """The JSON document of ``escalator classify --json``."""
@@ -161,6 +167,7 @@ def force(
         confidence=1.0,
         reasons=(note, *result.reasons),
         forced=True,
+        predicted=result.task_type,
     )
 
 

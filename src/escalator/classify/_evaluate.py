@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -98,7 +98,7 @@ def evaluate(items: Iterable[Mapping[str, Any]], predict: Predictor = classify) 
     return report
 
 
-def score(rows: list[Mapping[str, Any]], predictions: list[Classification]) -> dict[str, Any]:
+def score(rows: Sequence[Mapping[str, Any]], predictions: list[Classification]) -> dict[str, Any]:
     """The evaluation report of ``predictions`` against the labels of ``rows``."""
     truths = [TaskType.parse(str(item["type"])) for item in rows]
     report = _type_metrics(truths, predictions)
@@ -137,7 +137,7 @@ def _type_metrics(truths: list[TaskType], preds: list[Classification]) -> dict[s
     }
 
 
-def _complexity_mae(rows: list[Mapping[str, Any]], preds: list[Classification]) -> float | None:
+def _complexity_mae(rows: Sequence[Mapping[str, Any]], preds: list[Classification]) -> float | None:
     errors = [
         abs(int(item["complexity"]) - pred.complexity)
         for item, pred in zip(rows, preds, strict=True)
@@ -147,7 +147,7 @@ def _complexity_mae(rows: list[Mapping[str, Any]], preds: list[Classification]) 
 
 
 def _per_source(
-    rows: list[Mapping[str, Any]], truths: list[TaskType], preds: list[Classification]
+    rows: Sequence[Mapping[str, Any]], truths: list[TaskType], preds: list[Classification]
 ) -> dict[str, dict[str, float | int]]:
     """Accuracy by repository (see ``group_of``)."""
     groups: dict[str, list[bool]] = {}
@@ -175,7 +175,7 @@ def group_of(item: Mapping[str, Any], fallback: str = "unknown") -> str:
 
 
 def _subset(
-    rows: list[Mapping[str, Any]],
+    rows: Sequence[Mapping[str, Any]],
     truths: list[TaskType],
     preds: list[Classification],
     *,

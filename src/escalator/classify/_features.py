@@ -19,6 +19,7 @@ __all__ = ["features", "rule_features", "tokens", "word_features"]
 
 MAX_CHARS = 600  # the title and the start of a description carry the wording that counts
 RULE_SCALE = 5.0  # the rules' type scores are divided by this (a strong signal is ~5)
+RULE_WEIGHT = 1.0  # value of a fired signal's feature
 
 _TOKEN = re.compile(
     r"(?P<path>\b[\w.-]+/[\w./-]+)|(?P<ver>\bv?\d+(\.\d+)+\w*)|(?P<num>\b\d+\b)|"
@@ -78,10 +79,10 @@ def word_features(text: str) -> dict[str, float]:
 
 def rule_features(evidence: RuleEvidence) -> dict[str, float]:
     """Each fired keyword signal (``r:``), the rules' scores (``rs:``) and answer (``ra:``)."""
-    feats: dict[str, float] = {f"r:{name}": 1.0 for name in evidence.signal_names}
+    feats: dict[str, float] = {f"r:{name}": RULE_WEIGHT for name in evidence.signal_names}
     for task_type, value in evidence.scores.items():
-        feats[f"rs:{task_type.value}"] = value / RULE_SCALE
-    feats[f"ra:{evidence.best.value}"] = 1.0
+        feats[f"rs:{task_type.value}"] = RULE_WEIGHT * value / RULE_SCALE
+    feats[f"ra:{evidence.best.value}"] = RULE_WEIGHT
     return feats
 
 

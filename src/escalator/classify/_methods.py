@@ -2,12 +2,13 @@
 
 ``rules`` (the config's default) is the keyword rules blended with the learned model:
 the user's refit when there is one (next to their task log), else the shipped model.
-``keywords`` is the hand-written rules alone, for comparison.
+``keywords`` is the hand-written rules alone, for comparison. ``model`` and ``auto`` ask
+the local language model (``_llm``) and need a fleet.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
@@ -15,9 +16,11 @@ from escalator.classify._classifier import Classification
 from escalator.classify._classifier import classify as classify_rules
 from escalator.classify._crossval import Trainer
 from escalator.classify._learned import Learned, load_model
+from escalator.classify._llm import ModelClassifier, classifier_model_key
 from escalator.classify._train import SHIPPED_OPTIONS, learned_trainer
 from escalator.config import Config
 from escalator.errors import InputError
+from escalator.providers import Fleet
 from escalator.task import TaskType
 
 __all__ = [
@@ -25,7 +28,9 @@ __all__ = [
     "Classifier",
     "KeywordRules",
     "classifier_for",
+    "classify_task",
     "local_classifier",
+    "model_classifier",
     "trainer_for",
     "user_model_path",
 ]
@@ -83,3 +88,34 @@ def classifier_for(method: str, config: Config, db_path: Path | None = None) -> 
     if method == "rules":
         return local_classifier(config, db_path)
     raise InputError(f"unknown classify method {method!r}: use one of {', '.join(EVAL_METHODS)}")
+
+
+async def classify_task(
+    text: str,
+    *,
+    config: Config,
+    fleet: Fleet | None,
+    db_path: Path | None = None,
+    task_type: TaskType | None = None,
+    complexity: int | None = None,
+    method: str | None = None,
+) -> Classification:
+    """Classify by ``method`` (default ``classify.method``): the local classifier, or the
+    language model (``model``; ``auto`` when the local answer is unsure) with fallback."""
+    chosen = method or config.classify.method
+    if chosen in ("model", "auto") and fleet is not None:
+        return await model_classifier(config, fleet, db_path, chosen).classify(
+            text, task_type=task_type, complexity=complexity
+        )
+    return classifier_for(chosen if chosen == "keywords" else "rules", config, db_path).classify(
+        text, task_type=task_type, complexity=complexity
+    )
+
+
+def model_classifier(
+    config: Config, fleet: Fleet, db_path: Path | None = None, method: str | None = None
+) -> ModelClassifier:
+    """The language-model classifier of ``config`` over the local one."""
+    settings = replace(config.classify, method=method or config.classify.method)
+    chat = fleet.model(classifier_model_key(config))
+    return ModelClassifier(local_classifier(config, db_path), chat, settings)

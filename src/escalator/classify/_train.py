@@ -25,8 +25,6 @@ from escalator.task import TaskType
 
 __all__ = [
     "SHIPPED_OPTIONS",
-    "USER_OPTIONS",
-    "USER_WEIGHT",
     "learned_trainer",
     "model_bytes",
     "repository_training_files",
@@ -35,15 +33,11 @@ __all__ = [
 ]
 
 SHIPPED_OPTIONS = FitOptions(l2=0.003, min_groups=2)
-# a user's corrections: every feature counts (one project), pulled towards the shipped
-# weights rather than towards zero, so a handful of labels adjusts and does not replace
-USER_OPTIONS = FitOptions(l2=0.003, min_groups=1)
-USER_WEIGHT = 3.0  # a user's own label outweighs one task of the shipped sets
 WORDS_ONLY_COPIES = True
 
 
 def _rows(
-    items: Sequence[Mapping[str, Any]],
+    items: Sequence[Mapping[str, Any]], words_only: bool = False
 ) -> tuple[list[dict[str, float]], list[TaskType], list[str]]:
     feats: list[dict[str, float]] = []
     labels: list[TaskType] = []
@@ -53,10 +47,11 @@ def _rows(
         words = word_features(text)
         label = TaskType.parse(str(item["type"]))
         group = str(item.get("group") or group_of(item))
-        feats.append({**words, **rule_features(rule_evidence(text))})
-        labels.append(label)
-        groups.append(group)
-        if WORDS_ONLY_COPIES:
+        if not words_only:
+            feats.append({**words, **rule_features(rule_evidence(text))})
+            labels.append(label)
+            groups.append(group)
+        if WORDS_ONLY_COPIES or words_only:
             feats.append(words)
             labels.append(label)
             groups.append(group)
@@ -68,13 +63,14 @@ def train(
     options: FitOptions = SHIPPED_OPTIONS,
     *,
     prior: LinearModel | None = None,
-    weight: float = 1.0,
+    words_only: bool = False,
 ) -> LinearModel:
-    """Fit a model on labelled tasks (``text``, ``type``, optional ``group``/``source``)."""
+    """Fit a model on labelled tasks (``text``, ``type``, optional ``group``/``source``);
+    ``words_only`` leaves the rule signals out (a model that knows no keyword rules)."""
     if not items:
         raise InputError("no labelled tasks to train on: label some with 'classify --correct'")
-    feats, labels, groups = _rows(items)
-    return fit(feats, labels, groups, options, prior=prior, sample_weight=[weight] * len(feats))
+    feats, labels, groups = _rows(items, words_only)
+    return fit(feats, labels, groups, options, prior=prior)
 
 
 def learned_trainer(options: FitOptions = SHIPPED_OPTIONS, under_cost: float = 1.0) -> Trainer:

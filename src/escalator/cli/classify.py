@@ -3,16 +3,27 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from pathlib import Path
 from typing import Any
 
 import click
 
 from escalator.classify import Classification, cross_validate, evaluate, load_labelled, load_tasks
-from escalator.classify._methods import EVAL_METHODS, classifier_for, trainer_for
+from escalator.classify._evaluate import score
+from escalator.classify._methods import (
+    EVAL_METHODS,
+    classifier_for,
+    model_classifier,
+    trainer_for,
+)
+from escalator.cli import classify_learn as learn
 from escalator.cli.common import emit_json, get_config, handle_errors, json_option
+from escalator.cli.log import db_option
 from escalator.config import Config
 from escalator.errors import InputError
+from escalator.providers import open_fleet
 from escalator.task import TaskType
 
 __all__ = ["classify_command"]
@@ -53,6 +64,24 @@ __all__ = ["classify_command"]
     default=None,
     help="Force the complexity, 0-10 (reported as forced).",
 )
+@click.option(
+    "--correct",
+    nargs=2,
+    metavar="TASK_ID TYPE",
+    default=None,
+    help="Record the type a logged task should have had (a label for --retrain).",
+)
+@click.option(
+    "--retrain",
+    is_flag=True,
+    help="Refit your classifier from the labels in the task log (--shipped: the packaged one).",
+)
+@click.option(
+    "--shipped",
+    is_flag=True,
+    help="With --retrain: rebuild the packaged model from --file sets (default: the checkout's).",
+)
+@db_option
 @json_option
 @click.pass_context
 @handle_errors
@@ -65,6 +94,10 @@ def classify_command(
     method: str | None,
     forced_type: str | None,
     complexity: int | None,
+    correct: tuple[str, str] | None,
+    retrain: bool,
+    shipped: bool,
+    db_path: Path | None,
     as_json: bool,
 ) -> None:
     """Classify TEXT (or every task in --file) by task type and complexity.
@@ -73,34 +106,64 @@ def classify_command(
     escalator classify "fix typo in README" --json
     escalator classify --file tasks.jsonl --eval --json
     escalator classify --file a.jsonl --file b.jsonl --eval --cv repo --json
+    escalator classify --correct 3f2a complex_architecture
+    escalator classify --retrain
     """
+    if correct or retrain or shipped:
+        _learn(ctx, text, correct, retrain, shipped, file_paths, db_path, as_json)
+        return
     task_type = TaskType.parse(forced_type) if forced_type else None
     description = " ".join(text).strip()
     _check_arguments(description, file_paths, run_eval, cv, task_type, complexity)
     config = get_config(ctx)
     chosen = method or config.classify.method
     if not file_paths:
-        result = classifier_for(chosen, config).classify(
-            description, task_type=task_type, complexity=complexity
-        )
+        [result] = _classify_all([description], chosen, config, task_type, complexity)
         emit_json(result.to_json()) if as_json else _print_one(result)
     elif run_eval:
         report = _evaluate(file_paths, chosen, cv, config)
         emit_json(report) if as_json else _print_eval(report)
     else:
-        classifier = classifier_for(chosen, config)
-        rows = [
-            _prediction(
-                item,
-                classifier.classify(item["text"], task_type=task_type, complexity=complexity),
-            )
-            for path in file_paths
-            for item in load_tasks(path)
-        ]
+        items = [item for path in file_paths for item in load_tasks(path)]
+        texts = [str(item["text"]) for item in items]
+        results = _classify_all(texts, chosen, config, task_type, complexity)
+        rows = [_prediction(item, r) for item, r in zip(items, results, strict=True)]
         if as_json:
             emit_json({**_files(file_paths), "n": len(rows), "predictions": rows})
         else:
             _print_predictions(rows)
+
+
+def _learn(
+    ctx: click.Context,
+    text: tuple[str, ...],
+    correct: tuple[str, str] | None,
+    retrain: bool,
+    shipped: bool,
+    file_paths: tuple[str, ...],
+    db_path: Path | None,
+    as_json: bool,
+) -> None:
+    """--correct, --retrain and --retrain --shipped (one at a time, without TEXT)."""
+    if text or (correct and retrain) or (shipped and not retrain):
+        raise InputError(
+            "use --correct TASK_ID TYPE, --retrain or --retrain --shipped on their own"
+        )
+    if correct:
+        doc = learn.correct(ctx, db_path, *correct)
+        message = (
+            f"task {doc['task_id'][:12]}: {doc['was']} -> {doc['task_type']} "
+            f"({doc['labels']} labels)"
+        )
+    elif shipped:
+        doc = learn.retrain_shipped(file_paths)
+        message = f"{doc['model']}: fitted on {doc['tasks']} labelled tasks"
+    else:
+        if file_paths:
+            raise InputError("--retrain learns from the task log's labels: drop --file")
+        doc = learn.retrain_user(ctx, db_path)
+        message = f"{doc['model']}: refitted on {doc['labels']} labels"
+    emit_json(doc) if as_json else click.echo(message)
 
 
 def _files(file_paths: tuple[str, ...]) -> dict[str, Any]:
@@ -116,6 +179,12 @@ def _evaluate(
     head = {**_files(file_paths), "method": method}
     if cv is not None:
         return {**head, **cross_validate(rows, trainer_for(method, config), by=cv)}
+    if method in ("model", "auto"):
+        start = time.perf_counter()
+        results = _classify_all([str(r["text"]) for r in rows], method, config)
+        wall = (time.perf_counter() - start) / len(rows)
+        head["wall_us_per_task"] = round(wall * 1e6, 2)
+        return {**head, **score(rows, results), "us_per_task": head["wall_us_per_task"]}
     classifier = classifier_for(method, config)
     if method == "rules":
         head["note"] = (
@@ -123,6 +192,28 @@ def _evaluate(
             "figure is optimistic; --cv repo refits per fold for the honest one"
         )
     return {**head, **evaluate(rows, lambda text: classifier.classify(text))}
+
+
+def _classify_all(
+    texts: list[str],
+    method: str,
+    config: Config,
+    task_type: TaskType | None = None,
+    complexity: int | None = None,
+) -> list[Classification]:
+    """Classify each text; ``model``/``auto`` ask the language model, one task at a time."""
+    if method not in ("model", "auto"):
+        classifier = classifier_for(method, config)
+        return [classifier.classify(t, task_type=task_type, complexity=complexity) for t in texts]
+
+    async def ask_all() -> list[Classification]:
+        async with open_fleet(config) as fleet:
+            asker = model_classifier(config, fleet, method=method)
+            return [
+                await asker.classify(t, task_type=task_type, complexity=complexity) for t in texts
+            ]
+
+    return asyncio.run(ask_all())
 
 
 def _check_arguments(

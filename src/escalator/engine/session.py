@@ -10,8 +10,10 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import replace
+from pathlib import Path
 
-from escalator.classify import classify
+from escalator.classify import Classification
+from escalator.classify._methods import classify_task
 from escalator.config import Config
 from escalator.engine.context import PaidApproval, TaskRun
 from escalator.engine.contracts import ProgressKind, RunOptions, TaskResult
@@ -20,7 +22,8 @@ from escalator.engine.state import TaskState
 from escalator.errors import InputError
 from escalator.plan import make_plan
 from escalator.providers import Fleet, open_fleet
-from escalator.store import EventKind, EventRecord, TaskLog, TaskRecord, open_log
+from escalator.store import EventKind, EventRecord, LabelRecord, TaskLog, TaskRecord, open_log
+from escalator.store.db import MEMORY
 from escalator.task import Outcome, TaskRequest
 
 __all__ = ["resume_task", "run_task"]
@@ -37,24 +40,31 @@ async def run_task(
     """Run one task through its escalation chain until an outcome (the Python API)."""
     options = options or RunOptions()
     _check_request(request)
-    classification = classify(
-        request.description, task_type=request.task_type, complexity=request.complexity
-    )
     task_id = uuid.uuid4().hex
-    plan = make_plan(
-        config,
-        classification.task_type,
-        classification.complexity,
-        chain=options.chain,
-        attempts_per_model=options.attempts_per_model,
-        validators=request.validators,
-        arm_seed=task_id,
-    )
     async with _resources(config, fleet, log) as (fleet_, log_):
+        classification = await classify_task(
+            request.description,
+            config=config,
+            fleet=fleet_,
+            db_path=_file_of(log_),
+            task_type=request.task_type,
+            complexity=request.complexity,
+        )
+        plan = make_plan(
+            config,
+            classification.task_type,
+            classification.complexity,
+            chain=options.chain,
+            attempts_per_model=options.attempts_per_model,
+            validators=request.validators,
+            arm_seed=task_id,
+        )
         for stale in log_.interrupted():
             log_.mark_interrupted(stale.task_id, "the process running it stopped mid-task")
         state = TaskState(request=request, plan=plan)
         log_.create_task(_new_record(task_id, state, classification.confidence))
+        if classification.overridden:  # the user's type is a label the classifier learns from
+            log_.add_label(_override_label(task_id, request, classification))
         run = TaskRun(task_id, config, options, fleet_, log_, state)
         run.emit(
             ProgressKind.CLASSIFIED,
@@ -63,6 +73,25 @@ async def run_task(
             detail={"reasons": list(classification.reasons)},
         )
         return await walk_chain(run, 0)
+
+
+def _file_of(log: TaskLog) -> Path | None:
+    """The log's file (a user's classifier lives beside it); None in memory or on a server."""
+    return None if log.path == MEMORY or "://" in log.path else Path(log.path)
+
+
+def _override_label(
+    task_id: str, request: TaskRequest, classification: Classification
+) -> LabelRecord:
+    predicted = classification.predicted
+    return LabelRecord(
+        text=request.description,
+        task_type=classification.task_type.value,
+        origin="run --type",
+        predicted=predicted.value if predicted else None,
+        task_id=task_id,
+        project=str(request.workspace),
+    )
 
 
 async def resume_task(

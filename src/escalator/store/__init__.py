@@ -10,6 +10,7 @@ from escalator.store.records import (
     AttemptRecord,
     EventKind,
     EventRecord,
+    LabelRecord,
     TaskRecord,
     VerdictRecord,
 )
@@ -18,6 +19,7 @@ __all__ = [
     "AttemptRecord",
     "EventKind",
     "EventRecord",
+    "LabelRecord",
     "TaskLog",
     "TaskRecord",
     "VerdictRecord",

@@ -31,6 +31,7 @@ from escalator.store.records import (
     AttemptRecord,
     EventKind,
     EventRecord,
+    LabelRecord,
     TaskRecord,
     VerdictRecord,
     new_task_id,
@@ -469,6 +470,33 @@ class TaskLog:
         tid = self.resolve_id(task_id)
         rows = self._query("SELECT * FROM events WHERE task_id = ? ORDER BY at, id", (tid,))
         return [_event_from_row(r) for r in rows]
+
+    # ------------------------------------------------------------------ labels
+
+    def add_label(self, label: LabelRecord) -> int:
+        """Record a task type a person gave (an override or a correction)."""
+        _check_task_type(label.task_type)
+        tid = self.resolve_id(label.task_id) if label.task_id else None
+        with self._write() as db:
+            cur = db.execute(
+                "INSERT INTO labels (task_id, text, task_type, predicted, origin, project, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                (
+                    tid,
+                    label.text,
+                    str(label.task_type),
+                    label.predicted,
+                    label.origin,
+                    label.project,
+                    utc_iso(label.created_at) if label.created_at else utc_now(),
+                ),
+            )
+        return _returned_id(cur)
+
+    def labels(self) -> list[LabelRecord]:
+        """Every label, oldest first."""
+        rows = self._query("SELECT * FROM labels ORDER BY created_at, id")
+        return [LabelRecord(**_row_fields(r, LabelRecord)) for r in rows]
 
     # ------------------------------------------------------------------ money
 

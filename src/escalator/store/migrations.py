@@ -158,6 +158,27 @@ def m006_task_arm(db: SqlConnection) -> None:
     db.execute("ALTER TABLE tasks ADD COLUMN arm TEXT")
 
 
+@migration
+def m007_classification_labels(db: SqlConnection) -> None:
+    """Task types a person gave: a ``run --type`` that overrode the classifier, or a
+    ``classify --correct``; ``classify --retrain`` refits the user's classifier on them."""
+    db.execute(
+        """
+        CREATE TABLE labels (
+            id INTEGER PRIMARY KEY,
+            task_id TEXT REFERENCES tasks(task_id) ON DELETE SET NULL,
+            text TEXT NOT NULL,
+            task_type TEXT NOT NULL,
+            predicted TEXT,
+            origin TEXT NOT NULL,
+            project TEXT,
+            created_at TEXT NOT NULL
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_labels_created ON labels(created_at)")
+
+
 def _ensure_table(db: SqlConnection) -> None:
     db.execute(
         "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"

@@ -18,6 +18,7 @@ __all__ = [
     "AttemptRecord",
     "EventKind",
     "EventRecord",
+    "LabelRecord",
     "TaskRecord",
     "VerdictRecord",
     "new_task_id",
@@ -191,6 +192,24 @@ class EventRecord:
     to_model: str | None = None
     detail: dict[str, Any] = field(default_factory=dict)
     at: str = ""
+    id: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class LabelRecord:
+    """A task type a person gave a task: ``origin`` is ``run --type`` (an override of the
+    classifier's ``predicted`` type) or ``correct`` (``escalator classify --correct``)."""
+
+    text: str
+    task_type: str
+    origin: str
+    predicted: str | None = None
+    task_id: str | None = None
+    project: str | None = None
+    created_at: str = ""
     id: int | None = None
 
     def to_json(self) -> dict[str, Any]:
