@@ -49,19 +49,18 @@ def test_accuracy_floor_on_heldout_set() -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "first", "floor"),
+    ("name", "floor"),
     [
-        # (file, accuracy at its first measurement, floor now); both sets were tuned on
-        # after that first measurement, so only the first figure estimates unseen data
-        ("blind2.jsonl", 0.75, 0.85),
-        ("blind3.jsonl", 0.625, 0.75),
-        ("blind4.jsonl", 0.75, 0.85),
+        # first measured at 0.75, 0.625 and 0.75 (the honest figures), then tuned on
+        ("blind2.jsonl", 0.85),
+        ("blind3.jsonl", 0.75),
+        ("blind4.jsonl", 0.85),
     ],
 )
-def test_accuracy_floor_on_blind_sets(name: str, first: float, floor: float) -> None:
+def test_accuracy_floor_on_blind_sets(name: str, floor: float) -> None:
     report = evaluate(load_tasks(HERE / name, labelled=True))
     assert report["n"] == 40
-    assert report["accuracy"] >= floor > first
+    assert report["accuracy"] >= floor
 
 
 def test_accuracy_floor_on_untuned_blind_set() -> None:

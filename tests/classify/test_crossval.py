@@ -69,6 +69,10 @@ def test_rules_cross_validate_to_their_plain_accuracy(tmp_path: Path) -> None:
         "a.jsonl": {"n": 2, "accuracy": 1.0},
         "b.jsonl": {"n": 1, "accuracy": 0.0},
     }
+    assert report["when_keywords"] == {
+        "right": {"n": 2, "accuracy": 1.0},
+        "wrong": {"n": 1, "accuracy": 0.0},
+    }
     by_file = cross_validate(rows, lambda _train: classify_rules, by="file")
     assert by_file["cv"]["folds"] == 2
 

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from escalator.classify._classifier import Classification
+from escalator.classify._classifier import classify as classify_rules
 from escalator.classify._evaluate import (
     Predictor,
     check_labelled,
@@ -67,6 +68,7 @@ def cross_validate(
     report["us_per_task"] = round(cpu / len(rows) * 1e6, 2)
     report["cv"] = _fold_summary(by, rows, done, folds)
     report["per_file"] = _per_file(rows, done)
+    report["when_keywords"] = _when_keywords(rows, done)
     return report
 
 
@@ -98,6 +100,24 @@ def _fold_summary(
         "large_folds": dict(sorted(large.items())),
         "large_fold_mean": round(statistics.fmean(spread), 4) if spread else None,
         "large_fold_std": round(statistics.pstdev(spread), 4) if len(spread) > 1 else None,
+    }
+
+
+def _when_keywords(
+    rows: list[Mapping[str, Any]], preds: list[Classification]
+) -> dict[str, dict[str, float | int | None]]:
+    """Held-out accuracy on the tasks the keyword rules get right and on those they get
+    wrong. The rules were written while reading most labelled sets, so they are right
+    more often here than on unseen wording; with these two figures the accuracy can be
+    re-weighted to the rules' accuracy elsewhere (0.664 on 250 titles of other projects)."""
+    split: dict[str, list[bool]] = {"right": [], "wrong": []}
+    for item, pred in zip(rows, preds, strict=True):
+        truth = TaskType.parse(str(item["type"]))
+        side = "right" if classify_rules(str(item["text"])).task_type is truth else "wrong"
+        split[side].append(pred.task_type is truth)
+    return {
+        side: {"n": len(hits), "accuracy": round(sum(hits) / len(hits), 4) if hits else None}
+        for side, hits in split.items()
     }
 
 

@@ -2,7 +2,8 @@
 
 ``rules`` (the config's default) is the keyword rules blended with the learned model:
 the user's refit when there is one (next to their task log), else the shipped model.
-``keywords`` is the hand-written rules alone, for comparison. ``model`` and ``auto`` ask
+``keywords`` is the hand-written rules alone and ``words`` a model on the words alone
+(``--eval --cv`` only), both for comparison. ``model`` and ``auto`` ask
 the local language model (``_llm``) and need a fleet.
 """
 
@@ -35,7 +36,7 @@ __all__ = [
     "user_model_path",
 ]
 
-EVAL_METHODS = ("keywords", "rules", "model", "auto")
+EVAL_METHODS = ("keywords", "rules", "model", "auto", "words")
 USER_MODEL_NAME = "classifier.json"
 
 
@@ -56,10 +57,12 @@ def trainer_for(method: str, config: Config) -> Trainer:
     """What cross-validation fits per fold for ``method`` (``keywords`` fits nothing)."""
     if method == "keywords":
         return lambda _items: classify_rules
-    if method == "rules":
-        return learned_trainer(SHIPPED_OPTIONS, config.classify.under_cost)
+    if method in ("rules", "words"):
+        return learned_trainer(
+            SHIPPED_OPTIONS, config.classify.under_cost, words_only=method == "words"
+        )
     raise InputError(
-        f"--cv cannot refit method {method!r}: use --method rules or keywords with --cv"
+        f"--cv cannot refit method {method!r}: use --method rules, keywords or words with --cv"
     )
 
 
@@ -87,6 +90,8 @@ def classifier_for(method: str, config: Config, db_path: Path | None = None) -> 
         return KeywordRules()
     if method == "rules":
         return local_classifier(config, db_path)
+    if method == "words":
+        raise InputError("--method words (no rule signals) is a yardstick for --eval --cv only")
     raise InputError(f"unknown classify method {method!r}: use one of {', '.join(EVAL_METHODS)}")
 
 

@@ -18,7 +18,7 @@ from escalator.classify._classifier import rule_evidence
 from escalator.classify._crossval import Trainer
 from escalator.classify._evaluate import Predictor, group_of
 from escalator.classify._features import rule_features, word_features
-from escalator.classify._learned import Learned
+from escalator.classify._learned import RULES_SURE, Learned
 from escalator.classify._model import FitOptions, LinearModel, fit
 from escalator.errors import InputError
 from escalator.task import TaskType
@@ -73,11 +73,16 @@ def train(
     return fit(feats, labels, groups, options, prior=prior)
 
 
-def learned_trainer(options: FitOptions = SHIPPED_OPTIONS, under_cost: float = 1.0) -> Trainer:
-    """A cross-validation trainer: fit on the training folds, classify the held-out one."""
+def learned_trainer(
+    options: FitOptions = SHIPPED_OPTIONS, under_cost: float = 1.0, *, words_only: bool = False
+) -> Trainer:
+    """A cross-validation trainer: fit on the training folds, classify the held-out one
+    (``words_only``: no rule signals, and the rules never stand on their own)."""
+    sure = float("inf") if words_only else RULES_SURE
 
     def trainer(items: list[Mapping[str, Any]]) -> Predictor:
-        learned = Learned(train(items, options), under_cost=under_cost)
+        model = train(items, options, words_only=words_only)
+        learned = Learned(model, under_cost=under_cost, rules_sure=sure)
         return lambda text: learned.classify(text)
 
     return trainer
