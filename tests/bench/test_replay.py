@@ -10,7 +10,8 @@ from escalator.bench.replay import ReplayBook
 from escalator.bench.suite import load_suite
 from escalator.bench.tasks import stub_source
 
-SHARED = Path("/work/shared/bench/humaneval")
+# ../shared beside the repository, as in CI (never an absolute path)
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "bench" / "humaneval"
 
 
 def test_recognises_reindented_and_rewrapped_stub(tiny_suite_dir: Path) -> None:

@@ -14,7 +14,8 @@ from escalator.bench.scoring import run_program
 from escalator.bench.suite import load_suite
 from escalator.bench.tasks import stub_source
 
-SHARED = Path("/work/shared/bench/humaneval")
+# ../shared beside the repository, as in CI (never an absolute path)
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "bench" / "humaneval"
 pytestmark = [
     pytest.mark.bench,
     pytest.mark.skipif(not SHARED.is_dir(), reason="shared HumanEval suite not present"),

@@ -14,7 +14,8 @@ import pytest
 from escalator.registry import EditFormat
 from escalator.work.edits import EditParseError, ParseFailure, parse_edits
 
-SUITE = Path("/work/shared/bench/humaneval")
+# ../shared beside the repository, as in CI (never an absolute path)
+SUITE = Path(__file__).resolve().parents[3] / "shared" / "bench" / "humaneval"
 pytestmark = pytest.mark.skipif(not SUITE.is_dir(), reason="shared HumanEval suite not present")
 
 
