@@ -13,6 +13,7 @@ import httpx
 import httpx2
 import pytest
 from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.exceptions import MCPError
 
 from escalator.mcpserver import TOOL_NAMES
 from mcp import Client, StdioServerParameters
@@ -97,7 +98,9 @@ async def test_http_on_all_interfaces_demands_the_token(config_file: Path, tmp_p
                 response = await raw.post(url, json=INITIALIZE, headers={**MCP_HEADERS, **headers})
                 assert response.status_code == 401, headers
                 assert response.headers["www-authenticate"].startswith("Bearer")
-        with pytest.raises(Exception):  # noqa: B017 - the SDK wraps the 401 in its own errors
+        # the SDK raises the refusal as an MCPError inside its task groups
+        refused = pytest.RaisesGroup(pytest.RaisesGroup(MCPError))
+        with refused:
             async with _client(url, "wrong") as client:
                 await client.list_tools()
         async with _client(url, token) as client:
