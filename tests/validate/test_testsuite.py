@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -12,6 +11,7 @@ import pytest
 
 from escalator.validate.testsuite import check_tests, detect_test_command, parse_summary
 from escalator.validate.verdict import Status
+from tests.processes import still_running
 from tests.validate.conftest import MakeBox
 
 CALC = "def add(a, b):\n    return a + b\n"
@@ -78,9 +78,8 @@ def test_forking_suite_leaves_no_process_behind(make_box: MakeBox) -> None:
     )
     verdict = check_tests(make_box({"test_fork.py": fork}), None)
     assert verdict.status is Status.PASSED, verdict.feedback
-    time.sleep(0.3)
-    left = subprocess.run(["pgrep", "-f", "time.sleep\\(47.25\\)"], capture_output=True)
-    assert left.stdout.strip() == b"", "a child that outlived pytest is still running"
+    left = still_running("time.sleep\\(47.25\\)")
+    assert left == b"", "a child that outlived pytest is still running"
 
 
 def test_suite_cannot_read_keys_or_write_the_workspace(
