@@ -74,7 +74,7 @@ def classifier_model_key(config: Config) -> str:
     """``classify.model``, else the first free local model of the registry."""
     if config.classify.model:
         return config.classify.model
-    free = [m for m in config.registry.by_price() if m.is_local]
+    free = [m for m in config.registry.by_price() if m.is_free]
     if not free:
         raise InputError(
             "classify.method uses a model, but no free local model is configured: "

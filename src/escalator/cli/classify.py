@@ -97,7 +97,7 @@ def classify_command(
     correct: tuple[str, str] | None,
     retrain: bool,
     shipped: bool,
-    db_path: Path | None,
+    db_path: str | None,
     as_json: bool,
 ) -> None:
     """Classify TEXT (or every task in --file) by task type and complexity.
@@ -141,7 +141,7 @@ def _learn(
     retrain: bool,
     shipped: bool,
     file_paths: tuple[str, ...],
-    db_path: Path | None,
+    db_path: str | None,
     as_json: bool,
 ) -> None:
     """--correct, --retrain and --retrain --shipped (one at a time, without TEXT)."""

@@ -30,7 +30,7 @@ CORRECT = "correct"
 
 
 def correct(
-    ctx: click.Context, db_path: Path | None, task_id: str, type_name: str
+    ctx: click.Context, db_path: str | None, task_id: str, type_name: str
 ) -> dict[str, Any]:
     """Label a logged task with the type it should have had."""
     try:
@@ -66,7 +66,7 @@ def user_items(log: TaskLog) -> list[dict[str, Any]]:
     ]
 
 
-def retrain_user(ctx: click.Context, db_path: Path | None) -> dict[str, Any]:
+def retrain_user(ctx: click.Context, db_path: str | None) -> dict[str, Any]:
     """Refit the user's classifier from the log's labels on top of the shipped model."""
     with open_cli_log(ctx, db_path) as log:
         items = user_items(log)

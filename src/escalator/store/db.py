@@ -491,7 +491,7 @@ class TaskLog:
                     utc_iso(label.created_at) if label.created_at else utc_now(),
                 ),
             )
-        return _returned_id(cur)
+            return _returned_id(cur)  # read before the commit, as SQLite requires
 
     def labels(self) -> list[LabelRecord]:
         """Every label, oldest first."""
