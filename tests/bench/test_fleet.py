@@ -77,7 +77,9 @@ def test_answer_parses_with_the_engines_whole_file_parser(server: ReplayServer) 
         body["choices"][0]["message"]["content"], edit_format=EditFormat.WHOLE, files=files
     )
     code = server.book.suite.samples("paid-strong", "Tiny/rev")[0].code
-    assert edits.files[SOLUTION_FILE].rstrip() == solution_text(problem, code).rstrip()
+    written = edits.files[SOLUTION_FILE]
+    assert written is not None
+    assert written.rstrip() == solution_text(problem, code).rstrip()
 
 
 def test_kth_attempt_gets_sample_k_and_last_repeats(server: ReplayServer) -> None:

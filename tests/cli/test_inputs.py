@@ -61,7 +61,10 @@ def test_a_model_the_server_does_not_have_is_the_users_setup_exit_2() -> None:
 
 
 def test_models_discover_lists_what_the_config_lacks_and_add_writes_it(tmp_path: Path) -> None:
-    lms_models = ["qwen/qwen3-30b-a3b", LocalModel("mistral/devstral-small", loaded=False)]
+    lms_models: list[str | LocalModel] = [
+        "qwen/qwen3-30b-a3b",
+        LocalModel("mistral/devstral-small", loaded=False),
+    ]
     with LMStudioFake(lms_models) as lms, OllamaFake(["qwen2.5:14b", "llama3.2:3b"]) as oll:
         path = tmp_path / "escalator.toml"
         original = to_toml(config_data_for(lmstudio_url=lms.url, ollama_url=oll.url))

@@ -37,8 +37,9 @@ def test_defaults_are_the_seed_plan() -> None:
 
 
 def test_flash_and_pro_share_a_rank_but_stay_distinct() -> None:
-    assert ModelTier.FLASH.rank == ModelTier.PRO.rank == 0
-    assert ModelTier.FLASH is not ModelTier.PRO
+    flash, pro = ModelTier.parse("FLASH"), ModelTier.parse("pro")
+    assert flash.rank == pro.rank == 0
+    assert flash is not pro  # equal ranks must not make PRO an alias of FLASH
     assert len(list(ModelTier)) == 8
 
 

@@ -52,7 +52,7 @@ def test_wilson_interval_known_values() -> None:
     low, high = wilson_interval(0, 6)
     assert low == pytest.approx(0.0, abs=1e-12) and high == pytest.approx(0.390, abs=1e-3)
     low, high = wilson_interval(5, 10)
-    assert (low, high) == (pytest.approx(0.237, abs=1e-3), pytest.approx(0.763, abs=1e-3))
+    assert low == pytest.approx(0.237, abs=1e-3) and high == pytest.approx(0.763, abs=1e-3)
 
 
 def test_bad_ab_tables_are_refused_with_the_key() -> None:
@@ -105,9 +105,9 @@ async def test_arms_are_recorded_and_stats_tells_the_better_one(tmp_path: Path) 
     assert by_arm["qwen3-30b=local-14b"].success_rate == 1.0
     assert by_arm["qwen3-30b=qwen3-30b"].success_rate == 0.0
     assert sum(a.tasks for a in group.arms) == 16
-    result = CliRunner().invoke(cli, ["--config", str(config_file), "stats", "--json"])
-    assert result.exit_code == 0, result.output
-    shown = json.loads(result.output)["arms"]
+    stats = CliRunner().invoke(cli, ["--config", str(config_file), "stats", "--json"])
+    assert stats.exit_code == 0, stats.output
+    shown = json.loads(stats.output)["arms"]
     assert shown[0]["task_type"] == "quick_edit" and len(shown[0]["arms"]) == 2
     if min(a.tasks for a in group.arms) >= 6:
         assert "local-14b succeeds more often" in group.verdict

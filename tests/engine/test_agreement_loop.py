@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from escalator.config import Config
 from escalator.engine import RunOptions, run_task
 from escalator.store import open_log
 from escalator.task import Outcome, TaskRequest, TaskType
@@ -47,7 +48,7 @@ def request(ws: Path) -> TaskRequest:
 
 def agreement_config(
     lms: str, claude: str, db: Path, chain: tuple[str, ...] = ("qwen3-30b", "local-32b", "haiku")
-) -> object:
+) -> Config:
     matrix = {
         "standard_development": {
             "chain": list(chain),
@@ -72,10 +73,10 @@ async def test_disagreeing_answers_escalate_until_two_models_agree(
     lmstudio_fake.script("qwen2.5-coder-32b-instruct", whole(RIGHT, "parity.py"))
     anthropic_fake.script("claude-haiku-5-5", whole(RIGHT_TOO, "parity.py"))
     cfg = agreement_config(lmstudio_fake.url, anthropic_fake.url, tmp_path / "t.db")
-    log = open_log(tmp_path / "t.db", config=cfg)  # type: ignore[arg-type]
+    log = open_log(tmp_path / "t.db", config=cfg)
     result = await run_task(
         request(parity), config=cfg, options=RunOptions(approve_paid=True), log=log
-    )  # type: ignore[arg-type]
+    )
     assert result.outcome == Outcome.PASSED
     assert result.final_model == "haiku"
     assert result.models_tried == ["qwen3-30b", "local-32b", "haiku"]
@@ -96,10 +97,10 @@ async def test_end_of_chain_prefers_the_stronger_model_when_two_disagree(
     lmstudio_fake.script("qwen/qwen3-30b-a3b", whole(OVERFIT, "parity.py"))
     lmstudio_fake.script("qwen2.5-coder-32b-instruct", whole(RIGHT, "parity.py"))
     cfg = agreement_config(lmstudio_fake.url, anthropic_fake.url, tmp_path / "t.db")
-    log = open_log(tmp_path / "t.db", config=cfg)  # type: ignore[arg-type]
+    log = open_log(tmp_path / "t.db", config=cfg)
     result = await run_task(
         request(parity), config=cfg, options=RunOptions(approve_paid=False), log=log
-    )  # type: ignore[arg-type]
+    )
     assert anthropic_fake.requests == []
     assert result.outcome == Outcome.PASSED
     assert result.final_model == "local-32b"
@@ -115,10 +116,10 @@ async def test_local_models_that_agree_win_without_a_paid_call(
     lmstudio_fake.script("qwen2.5-coder-32b-instruct", whole(OVERFIT, "parity.py"))
     chain = ("local-14b", "qwen3-30b", "local-32b", "haiku")
     cfg = agreement_config(lmstudio_fake.url, anthropic_fake.url, tmp_path / "t.db", chain)
-    log = open_log(tmp_path / "t.db", config=cfg)  # type: ignore[arg-type]
+    log = open_log(tmp_path / "t.db", config=cfg)
     result = await run_task(
         request(parity), config=cfg, options=RunOptions(approve_paid=True), log=log
-    )  # type: ignore[arg-type]
+    )
     assert anthropic_fake.requests == []
     assert result.outcome == Outcome.PASSED
     assert result.models_tried == ["local-14b", "qwen3-30b", "local-32b"]

@@ -4,6 +4,7 @@ pure decision after an attempt, and the saved state's round trip."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from escalator.config import default_config
 from escalator.engine import TaskResult
@@ -118,7 +119,12 @@ def test_task_state_round_trips_best_and_pool(tmp_path: Path) -> None:
 def test_a_state_saved_before_versions_still_loads(tmp_path: Path) -> None:
     plan = make_plan(default_config(), TaskType.QUICK_EDIT, 3).to_json()
     del plan["min_agreement"], plan["trusted"]
-    request = {"description": "d", "workspace": str(tmp_path), "files": [], "test_command": None}
+    request: dict[str, Any] = {
+        "description": "d",
+        "workspace": str(tmp_path),
+        "files": [],
+        "test_command": None,
+    }
     old = {"request": {**request, "budget_usd": None}, "plan": plan, "next_index": 0}
     old["best"] = {"model": "m", "files": {"a.py": "x"}, "diff": "d", "original_hashes": {}}
     state = TaskState.from_json(old)

@@ -84,7 +84,7 @@ def test_cold_start_is_the_static_matrix() -> None:
 def test_expected_cost_counts_further_escalation() -> None:
     policy = LearnedPolicy(MODELS, settings(value_usd=1.0), [])
     costs = {"mid": 0.01, "strong": 0.1}
-    policy.turn_cost = lambda task_type, m: costs[m]  # type: ignore[method-assign]
+    policy.turn_cost = lambda task_type, model: costs[model]  # type: ignore[method-assign]
     chance = {"mid": 0.5, "strong": 0.9}
     state = State(T, CHAIN, ("local",))
 

@@ -10,6 +10,7 @@ import anyio
 import pytest
 
 from escalator.engine import ProgressEvent
+from escalator.engine.contracts import ProgressKind
 from escalator.mcpserver.progress import describe, with_progress
 
 pytestmark = pytest.mark.anyio
@@ -30,7 +31,7 @@ class RecordingContext:
         self.calls.append((progress, total, message))
 
 
-def _event(kind: str, message: str, cost: float = 0.0) -> ProgressEvent:
+def _event(kind: ProgressKind, message: str, cost: float = 0.0) -> ProgressEvent:
     return ProgressEvent(kind=kind, task_id="t1", message=message, model="m", cost_usd=cost)
 
 
@@ -38,9 +39,9 @@ async def test_events_from_the_loop_and_from_threads_arrive_in_order() -> None:
     ctx = RecordingContext()
 
     async def run(on_progress: Callable[[ProgressEvent], None]) -> str:
-        on_progress(_event("classified", "quick_edit"))
-        await anyio.to_thread.run_sync(on_progress, _event("attempt_start", "try 1"))
-        on_progress(_event("outcome", "passed", cost=0.0123))
+        on_progress(_event(ProgressKind.CLASSIFIED, "quick_edit"))
+        await anyio.to_thread.run_sync(on_progress, _event(ProgressKind.ATTEMPT_START, "try 1"))
+        on_progress(_event(ProgressKind.OUTCOME, "passed", cost=0.0123))
         return "done"
 
     result = await with_progress(ctx, run)  # type: ignore[arg-type]
@@ -55,7 +56,7 @@ async def test_a_failing_client_does_not_stop_the_run() -> None:
 
     async def run(on_progress: Callable[[ProgressEvent], None]) -> int:
         for i in range(5):
-            on_progress(_event("attempt_done", f"#{i}"))
+            on_progress(_event(ProgressKind.ATTEMPT_DONE, f"#{i}"))
             await anyio.sleep(0)
         return 42
 
@@ -64,7 +65,7 @@ async def test_a_failing_client_does_not_stop_the_run() -> None:
 
 async def test_errors_of_the_run_propagate_and_the_pump_stops() -> None:
     async def run(on_progress: Callable[[ProgressEvent], None]) -> Any:
-        on_progress(_event("classified", "x"))
+        on_progress(_event(ProgressKind.CLASSIFIED, "x"))
         raise ValueError("engine broke")
 
     with anyio.fail_after(5), pytest.raises(ValueError, match="engine broke"):
@@ -72,10 +73,10 @@ async def test_errors_of_the_run_propagate_and_the_pump_stops() -> None:
 
 
 def test_describe_carries_step_total_cost_and_time() -> None:
-    event = ProgressEvent(kind="escalate", task_id="t", message="a -> b")
+    event = ProgressEvent(kind=ProgressKind.ESCALATE, task_id="t", message="a -> b")
     assert describe(event) == "[step 0/0, $0.0000 so far, 0 s] escalate: a -> b"
     event = ProgressEvent(
-        kind="attempt_done", task_id="t", message="m: failed", model="m", cost_usd=0.0123,
-        step=2, total=9, elapsed_s=12.4,
+        kind=ProgressKind.ATTEMPT_DONE, task_id="t", message="m: failed", model="m",
+        cost_usd=0.0123, step=2, total=9, elapsed_s=12.4,
     )  # fmt: skip
     assert describe(event) == "[step 2/9, $0.0123 so far, 12 s] attempt_done [m]: m: failed"

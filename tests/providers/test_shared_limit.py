@@ -37,7 +37,7 @@ def _run_two_processes(tmp_path: Path, *, shared: bool) -> int:
         codes = [p.wait(timeout=120) for p in procs]
         assert codes == [0, 0]
         assert len(lms.requests_to("chat")) == 8
-        return lms.max_in_flight
+        return int(lms.max_in_flight)
 
 
 def test_two_processes_share_one_limit(tmp_path: Path) -> None:

@@ -242,9 +242,15 @@ def test_file_log_uses_wal_busy_timeout_and_foreign_keys(db_path: Path, config: 
     log = open_log(db_path, config=config)
     assert db_path.is_file()
     conn = log._conn  # the pragmas are per connection: check the log's own
-    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-    assert conn.execute("PRAGMA busy_timeout").fetchone()[0] == 5000
-    assert conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    pragmas = {
+        name: conn.execute(f"PRAGMA {name}").fetchone()
+        for name in ("journal_mode", "busy_timeout", "foreign_keys")
+    }
+    assert {name: row[0] for name, row in pragmas.items() if row is not None} == {
+        "journal_mode": "wal",
+        "busy_timeout": 5000,
+        "foreign_keys": 1,
+    }
     log.close()
 
 

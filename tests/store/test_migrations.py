@@ -62,10 +62,10 @@ def test_existing_db_at_an_older_version_is_upgraded_keeping_its_rows(tmp_path: 
         assert task.host is None and task.pid is None
         assert task.files == () and task.state == {}
         assert log.interrupted() == []
-    db = sqlite3.connect(path)
+    db = _sqlite(path)
     assert applied_migrations(db) == ALL
     assert "idx_tasks_timestamp" in {
-        r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")
+        r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'index'").fetchall()
     }
 
 

@@ -96,7 +96,8 @@ def _big_python(lines: int) -> bytes:
         "        return sum(self.items) + {n}\n"
         "\n"
     )
-    out, n = [], 0
+    out: list[str] = []
+    n = 0
     while len(out) < lines:
         out.extend(block.format(n=n).splitlines())
         n += 1
