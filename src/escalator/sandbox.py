@@ -9,41 +9,42 @@ engine can tell later whether the user's workspace changed meanwhile.
 
 ``Sandbox.run`` executes a command in the copy with:
 
-* a wall-clock timeout; the command gets its own session / process group, killed entirely
-  (forked children too) on timeout and after it exits;
-* CPU (``RLIMIT_CPU``) and memory (``RLIMIT_AS``) limits, set with ``ulimit`` by the
-  ``/bin/sh`` wrapper that starts the command;
+* a wall-clock timeout; the command gets its own session, killed entirely (forked
+  children too) on timeout and after it exits;
+* the confinement of ``escalator.confine``: a filesystem view where only the copy, a
+  private home and a private temp dir are writable and the user's home, the real
+  workspace and credential locations are hidden; no network; a pid namespace that dies
+  with Escalator; memory, CPU and process-count limits. Where the machine does not
+  permit it, the run degrades and ``limits_note`` says exactly what is not enforced;
 * a scrubbed environment (an allow-list; nothing that looks like a key, token or secret;
   ``HOME`` and ``TMPDIR`` point inside the sandbox);
-* on Linux, where unprivileged user namespaces are permitted, ``unshare`` with a user,
-  network, mount and PID namespace: no network, the user's workspace bind-mounted
-  read-only, a private ``/proc``, and every process in the namespace killed when its init
-  dies. Where that is not permitted (or on macOS) the run degrades and ``limits_note``
-  says so.
+* output passed through the redactor before anyone reads it.
+
+Sandboxes whose Escalator process died are removed by the next one (``escalator.reaper``).
 """
 
 from __future__ import annotations
 
 import contextlib
 import difflib
-import functools
 import hashlib
 import os
-import re
 import shlex
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from types import TracebackType
 
+from escalator import confine, reaper
 from escalator.config import ValidationConfig
+from escalator.confine import Isolation, detect_isolation
 from escalator.errors import InputError, SandboxError
+from escalator.redact import SECRET_NAME, redact
 from escalator.workspace import SKIP_DIRS, project_files
 
 __all__ = [
@@ -69,16 +70,8 @@ _TOOLCHAIN_ENV = {
     "GOROOT": "",
     "JAVA_HOME": "",
 }
-_SECRET_RE = re.compile(r"KEY|TOKEN|SECRET|PASSW|CREDENTIAL|AUTH", re.IGNORECASE)
 # Heavy dependency folders that are linked (not copied) into the sandbox when present.
 _LINKED_DIRS = ("node_modules",)
-# Wrapper run by /bin/sh: $1 = workspace to make read-only ("" for none), $2 = memory KiB,
-# $3 = CPU seconds, then the command.
-_WRAPPER = (
-    'if [ -n "$1" ]; then mount --bind "$1" "$1" 2>/dev/null && '
-    'mount -o remount,bind,ro "$1" "$1" 2>/dev/null; fi; '
-    'ulimit -v "$2" 2>/dev/null; ulimit -t "$3" 2>/dev/null; shift 3; exec "$@"'
-)
 
 
 @dataclass(frozen=True)
@@ -90,6 +83,7 @@ class SandboxLimits:
     memory_mb: int = 2048
     network: bool = False
     max_output_chars: int = 200_000
+    max_processes: int = 256
 
     @classmethod
     def from_config(cls, cfg: ValidationConfig) -> SandboxLimits:
@@ -119,53 +113,6 @@ class RunResult:
         if self.stdout and self.stderr:
             return self.stdout.rstrip("\n") + "\n" + self.stderr
         return self.stdout or self.stderr
-
-
-@dataclass(frozen=True)
-class Isolation:
-    """What this OS lets an unprivileged process isolate, detected once per process."""
-
-    namespaces: bool
-    note: str
-
-    def describe(self, network_allowed: bool) -> str:
-        if not self.namespaces:
-            return self.note
-        net = "network allowed by config" if network_allowed else "no network"
-        return f"{net}; user+net+mount+pid namespace; workspace read-only"
-
-
-@functools.cache
-def detect_isolation() -> Isolation:
-    """Check once whether ``unshare`` may create user, net, mount and PID namespaces."""
-    if not sys.platform.startswith("linux"):
-        return Isolation(
-            False,
-            f"not isolated: {sys.platform} has no unprivileged namespaces; network and "
-            "filesystem are reachable (limits: timeout, CPU, memory, process group)",
-        )
-    unshare = shutil.which("unshare")
-    if unshare is None:
-        return Isolation(False, "not isolated: 'unshare' (util-linux) is not installed")
-    try:
-        probe = subprocess.run(
-            [unshare, *_UNSHARE_FLAGS, "--", "/bin/sh", "-c", "true"],
-            capture_output=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return Isolation(False, f"not isolated: unshare failed to start ({exc})")
-    if probe.returncode != 0:
-        why = probe.stderr.decode(errors="replace").strip().splitlines()
-        reason = why[-1] if why else f"exit {probe.returncode}"
-        return Isolation(
-            False, f"not isolated: unprivileged user namespaces are not permitted ({reason})"
-        )
-    return Isolation(True, "user+net+mount+pid namespace")
-
-
-_UNSHARE_FLAGS = ("-r", "-m", "-p", "--fork", "--kill-child", "--mount-proc")
 
 
 def list_workspace_files(workspace: Path) -> list[str]:
@@ -199,6 +146,9 @@ class Sandbox:
         self._hashes: dict[str, str] = {}
         self._touched: set[str] = set()
         self._runs = 0
+        self._user = confine.run_as()
+        self._linked: list[Path] = []
+        self._view: confine.FsView | None = None
         self.closed = False
 
     # ----------------------------------------------------------------- lifecycle
@@ -212,8 +162,10 @@ class Sandbox:
                 f"workspace {str(workspace)!r} is not a directory; pass an existing project dir"
             )
         workspace = workspace.resolve()
+        _reap_once()
         try:
-            base = Path(tempfile.mkdtemp(prefix="escalator-sandbox-"))
+            base = Path(tempfile.mkdtemp(prefix=reaper.PREFIX))
+            reaper.write_owner(base)
         except OSError as exc:
             raise SandboxError(f"cannot create a sandbox temp dir: {exc}") from exc
         box = cls(workspace, limits or SandboxLimits(), base)
@@ -227,6 +179,10 @@ class Sandbox:
     def _populate(self) -> None:
         for d in (self.root, self._pristine, self.home, self.tmp, self._io):
             d.mkdir(parents=True)
+        if self._user is not None:  # the unprivileged user must reach and own its dirs
+            self._dir.chmod(0o711)
+            for d in (self.root, self.home, self.tmp):
+                os.chown(d, self._user, self._user)
         try:
             files = list_workspace_files(self.workspace)
             for rel in files:
@@ -236,12 +192,34 @@ class Sandbox:
                     dest.parent.mkdir(parents=True, exist_ok=True)
                     dest.write_bytes(data)
                     shutil.copymode(self.workspace / rel, dest)
+                self._own(self.root / rel)
                 self._hashes[rel] = _sha256(data)
         except (OSError, subprocess.SubprocessError) as exc:
             raise SandboxError(f"cannot copy workspace {self.workspace}: {exc}") from exc
         for name in _LINKED_DIRS:
             if (self.workspace / name).is_dir() and not (self.root / name).exists():
                 (self.root / name).symlink_to(self.workspace / name, target_is_directory=True)
+                self._linked.append(self.workspace / name)
+
+    def _own(self, path: Path) -> None:
+        """Hand a file of the copy (and its new parent dirs) to the unprivileged user."""
+        if self._user is None:
+            return
+        for p in (path, *path.parents):
+            if p == self.root or not p.is_relative_to(self.root):
+                break
+            with contextlib.suppress(OSError):
+                os.chown(p, self._user, self._user, follow_symlinks=False)
+
+    def view(self) -> confine.FsView:
+        """The filesystem view of this sandbox's runs (built once)."""
+        if self._view is None:
+            self._view = confine.build_view(
+                [self.root, self.home, self.tmp],
+                self.workspace,
+                keep=[*self._linked, *(Path(p) for p in _toolchain_env().values())],
+            )
+        return self._view
 
     def close(self) -> None:
         """Delete the sandbox and everything in it (idempotent)."""
@@ -298,6 +276,7 @@ class Sandbox:
             raise InputError(f"path {rel!r} is a directory, not a file")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
+        self._own(path)
         self._touched.add(self._norm(rel))
 
     def delete(self, rel: str) -> None:
@@ -311,6 +290,38 @@ class Sandbox:
     @staticmethod
     def _norm(rel: str) -> str:
         return PurePosixPath(rel.replace("\\", "/")).as_posix()
+
+    def original_text(self, rel: str) -> str | None:
+        """The file's text as copied from the workspace, or None when it was not there."""
+        self.path(rel)
+        if self._norm(rel) not in self._hashes:
+            return None
+        return (self._pristine / rel).read_text(encoding="utf-8", errors="replace")
+
+    @contextlib.contextmanager
+    def swapped(self, files: Mapping[str, str | None]) -> Iterator[None]:
+        """Temporarily set ``files`` (text, or None for absent); put the copy back after.
+
+        The judge runs the tests this way with the original configuration restored and
+        the answer's new test files set aside."""
+        saved: dict[Path, bytes | None] = {}
+        try:
+            for rel, text in files.items():
+                path = self.path(rel)
+                saved[path] = path.read_bytes() if path.is_file() else None
+                if text is None:
+                    path.unlink(missing_ok=True)
+                else:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    path.write_text(text, encoding="utf-8")
+                    self._own(path)
+            yield
+        finally:
+            for path, data in saved.items():
+                if data is None:
+                    path.unlink(missing_ok=True)
+                else:
+                    path.write_bytes(data)
 
     def files(self) -> list[str]:
         """Relative paths of the sandbox's current files (original and written ones)."""
@@ -382,7 +393,7 @@ class Sandbox:
         env = {
             k: v
             for k, v in os.environ.items()
-            if (k in _ENV_ALLOW or k.startswith(_ENV_ALLOW_PREFIX)) and not _SECRET_RE.search(k)
+            if (k in _ENV_ALLOW or k.startswith(_ENV_ALLOW_PREFIX)) and not SECRET_NAME.search(k)
         }
         env.setdefault("PATH", os.defpath)
         env.update(_toolchain_env())
@@ -411,46 +422,42 @@ class Sandbox:
         *,
         env: Mapping[str, str] | None = None,
         memory_mb: int | None = None,
+        stdin: bytes | None = None,
     ) -> RunResult:
-        """Run a shell string or an argv list in the sandbox root under the limits."""
+        """Run a shell string or an argv list in the sandbox root, confined and limited."""
         if self.closed:
             raise SandboxError("the sandbox is closed")
         argv = ["/bin/sh", "-c", command] if isinstance(command, str) else list(command)
         if not argv:
             raise InputError("empty command")
         timeout = self.limits.timeout_s if timeout_s is None else timeout_s
-        memory = self.limits.memory_mb if memory_mb is None else memory_mb
+        limits = self._run_limits(memory_mb)
         isolation = detect_isolation()
-        full = self._launcher(argv, memory, isolation)
         self._runs += 1
         out_path = self._io / f"{self._runs}.out"
         err_path = self._io / f"{self._runs}.err"
         start = time.monotonic()
-        timed_out = False
         with out_path.open("wb") as out, err_path.open("wb") as err:
+            how = confine.launch(
+                argv, cwd=self.root, view=self.view(), limits=limits, isolation=isolation
+            )
             try:
                 proc = subprocess.Popen(
-                    full,
+                    how.argv,
                     cwd=self.root,
                     env=self.env(env),
-                    stdin=subprocess.DEVNULL,
+                    stdin=subprocess.DEVNULL if stdin is None else subprocess.PIPE,
                     stdout=out,
                     stderr=err,
-                    start_new_session=True,
+                    **how.popen_kwargs(),
                 )
             except OSError as exc:
                 return self._failed_start(argv[0], exc, start, isolation)
-            try:
-                code = proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                timed_out = True
-                _kill_group(proc.pid)
-                code = proc.wait()
-            finally:
-                _kill_group(proc.pid)  # children that outlived the command
+            reaper.record_session(self._dir, proc.pid)
+            code, timed_out = _wait(proc, timeout, stdin)
         note = (
-            f"timeout {timeout:g}s, cpu {self.limits.cpu_s}s, memory {memory} MB; "
-            + isolation.describe(self.limits.network)
+            f"timeout {timeout:g}s, cpu {limits.cpu_s}s, memory {limits.memory_mb} MB, "
+            f"{limits.max_processes} processes; " + isolation.describe(self.limits.network)
         )
         return RunResult(
             exit_code=code,
@@ -461,27 +468,13 @@ class Sandbox:
             limits_note=note,
         )
 
-    def _launcher(self, argv: list[str], memory_mb: int, isolation: Isolation) -> list[str]:
-        limits = [str(memory_mb * 1024), str(self.limits.cpu_s)]
-        if not isolation.namespaces:
-            return ["/bin/sh", "-c", _WRAPPER, "sh", "", *limits, *argv]
-        flags = list(_UNSHARE_FLAGS) + ([] if self.limits.network else ["-n"])
-        return [
-            "unshare",
-            *flags,
-            "--",
-            "/bin/sh",
-            "-c",
-            _WRAPPER,
-            "sh",
-            self._protected_workspace(),
-            *limits,
-            *argv,
-        ]
-
-    def _protected_workspace(self) -> str:
-        """The workspace to mount read-only, or "" when the sandbox itself lies inside it."""
-        return "" if self._dir.resolve().is_relative_to(self.workspace) else str(self.workspace)
+    def _run_limits(self, memory_mb: int | None) -> confine.RunLimits:
+        return confine.RunLimits(
+            memory_mb=self.limits.memory_mb if memory_mb is None else memory_mb,
+            cpu_s=self.limits.cpu_s,
+            max_processes=self.limits.max_processes,
+            network=self.limits.network,
+        )
 
     def _failed_start(
         self, program: str, exc: OSError, start: float, isolation: Isolation
@@ -498,10 +491,10 @@ class Sandbox:
     def _read_capped(self, path: Path) -> str:
         text = path.read_bytes().decode("utf-8", errors="replace")
         cap = self.limits.max_output_chars
-        if len(text) <= cap:
-            return text
-        half = cap // 2
-        return f"{text[:half]}\n[... {len(text) - cap} chars cut ...]\n{text[-half:]}"
+        if len(text) > cap:
+            half = cap // 2
+            text = f"{text[:half]}\n[... {len(text) - cap} chars cut ...]\n{text[-half:]}"
+        return redact(text)
 
     def which(self, program: str) -> str | None:
         """Where ``program`` is on the sandbox's PATH (node_modules/.bin first)."""
@@ -521,6 +514,34 @@ def _toolchain_env() -> dict[str, str]:
         elif default and (real_home / default).is_dir():
             out[name] = str(real_home / default)
     return out
+
+
+def _wait(proc: subprocess.Popen[bytes], timeout: float, stdin: bytes | None) -> tuple[int, bool]:
+    """Wait for the command (feeding ``stdin``); kill its whole session after it ends."""
+    timed_out = False
+    try:
+        proc.communicate(stdin, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        _kill_group(proc.pid)
+        proc.wait()
+    except BaseException:
+        _kill_group(proc.pid)
+        proc.wait()
+        raise
+    finally:
+        _kill_group(proc.pid)  # children that outlived the command
+    return proc.returncode, timed_out
+
+
+_REAPED: list[bool] = []
+
+
+def _reap_once() -> None:
+    """Remove sandboxes left by dead Escalator processes, once per process."""
+    if not _REAPED:
+        _REAPED.append(True)
+        reaper.reap_stale()
 
 
 def _kill_group(pgid: int) -> None:

@@ -11,7 +11,7 @@ import click
 from escalator.cli.common import emit_json, get_config, handle_errors, json_option
 from escalator.config import Config
 from escalator.errors import InputError
-from escalator.sandbox import Sandbox, SandboxLimits
+from escalator.sandbox import Sandbox, SandboxLimits, detect_isolation
 from escalator.task import TaskType
 from escalator.validate import (
     Status,
@@ -70,7 +70,8 @@ def validate_command(
     with Sandbox.create(workspace, SandboxLimits.from_config(cfg)) as box:
         report = asyncio.run(run_validation(box, spec))
     if as_json:
-        emit_json({"workspace": str(workspace), **report.to_json()})
+        sandbox = detect_isolation().to_json()
+        emit_json({"workspace": str(workspace), **report.to_json(), "sandbox": sandbox})
     else:
         _print_report(workspace, report)
     ctx.exit(0 if report.passed else 1)
@@ -124,5 +125,8 @@ def _print_report(workspace: Path, report: ValidationReport) -> None:
             click.echo(f"        tests run with {v.details['env']}")
         if v.status is Status.FAILED and v.feedback:
             click.echo("\n".join("        " + line for line in v.feedback.splitlines()))
+    isolation = detect_isolation()
+    if isolation.not_enforced:
+        click.echo(f"sandbox: {isolation.describe(False)}")
     verdict = "PASSED" if report.passed else report.status.value.upper()
     click.echo(f"result: {verdict} (confidence {report.confidence:.2f})")

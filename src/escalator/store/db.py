@@ -4,8 +4,10 @@ SQLite: WAL mode, a 5 s busy timeout and short ``BEGIN IMMEDIATE`` write transac
 let several processes (CLI runs, the MCP server, a benchmark) write at once. PostgreSQL
 (``postgresql://`` URL): the same queries and migrations through ``store.sql``, writers
 serialised by an advisory lock across machines. One connection per ``TaskLog``, guarded
-by a lock, so the async engine may call from worker threads. The log stores what it is
-given: callers scrub secrets first.
+by a lock, so the async engine may call from worker threads. Text that may carry a
+sandboxed run's output (feedback, error messages, verdict findings, event details, the
+description) passes the redactor on the way in; code (diffs, patches, the resume state)
+is stored as given.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from typing import Any
 
 from escalator.config import Config, default_config
 from escalator.errors import InputError
+from escalator.redact import redact, redact_data
 from escalator.store.health import log_error, log_errors, probe_write
 from escalator.store.migrations import migrate
 from escalator.store.records import (
@@ -396,9 +399,9 @@ class TaskLog:
                     attempt.latency_ms,
                     attempt.outcome,
                     attempt.error_kind,
-                    attempt.error_message,
+                    _clean(attempt.error_message),
                     attempt.confidence,
-                    attempt.feedback,
+                    _clean(attempt.feedback),
                     attempt.diff,
                     created,
                     attempt.policy,
@@ -595,7 +598,14 @@ def _check_task_type(value: str) -> None:
         raise InputError(str(exc)) from None
 
 
+def _clean(text: str | None) -> str | None:
+    """Secrets out of text that came from a sandboxed run (the module docstring)."""
+    return None if text is None else redact(text)
+
+
 def _column_value(name: str, value: Any) -> Any:
+    if name == "description" and isinstance(value, str):
+        return redact(value)
     if name in _JSON_TASK_COLUMNS:
         return json.dumps(list(value) if name == "files" else value, default=str)
     if isinstance(value, TaskType | Outcome):
@@ -629,8 +639,8 @@ def _insert_verdict(db: SqlConnection, attempt_id: int, v: VerdictRecord) -> Non
             v.status,
             v.confidence,
             v.duration_ms,
-            json.dumps(v.findings, default=str),
-            v.feedback,
+            json.dumps(redact_data(v.findings), default=str),
+            _clean(v.feedback),
         ),
     )
 
@@ -645,7 +655,7 @@ def _insert_event(db: SqlConnection, e: EventRecord) -> int:
             str(e.kind),
             e.from_model,
             e.to_model,
-            json.dumps(e.detail, default=str),
+            json.dumps(redact_data(e.detail), default=str),
         ),
     )
     return _returned_id(cur)

@@ -1,8 +1,7 @@
 """Typed rows of the task log: tasks, attempts, validator verdicts and audit events.
 
-Records hold exactly what they are given. Callers scrub secrets (API keys, tokens)
-before handing text such as error messages or feedback to the log: the store never
-sees the environment and cannot tell a secret from code.
+Records hold exactly what they are given; the store (``TaskLog``) passes the text fields
+that may carry a sandboxed run's output through the redactor when it writes them.
 """
 
 from __future__ import annotations

@@ -13,7 +13,9 @@ caller listed it in ``ValidationSpec.required``: the default matrix lists compil
 benchmark for critical tasks whatever the project, so an optional inapplicable validator
 must not block a task, while one the user asked for by name must not pass silently.
 ``agreement`` is decided by the engine across candidate solutions, not in one sandbox,
-so it is ``skipped`` here.
+so it is ``skipped`` here. ``tests`` runs the judge as the user wrote it: the answer's
+changes to test configuration are undone and its new test files set aside for the run.
+Every verdict passes the redactor before anyone sees it.
 
 Combined confidence (recorded with the verdicts in every report)::
 
@@ -40,10 +42,11 @@ from escalator.sandbox import Sandbox, detect_isolation
 from escalator.validate.benchmark import check_benchmark
 from escalator.validate.compile import check_compile
 from escalator.validate.feedback import cap
+from escalator.validate.judge import review_changes
 from escalator.validate.semantic import check_semantic
 from escalator.validate.syntax import check_syntax
 from escalator.validate.testsuite import check_tests
-from escalator.validate.verdict import Status, Verdict
+from escalator.validate.verdict import Status, Verdict, redact_verdict
 
 __all__ = [
     "ORDER",
@@ -70,6 +73,7 @@ class ValidationSpec:
     checker: ChatModel | None = None
     stop_at_first_failure: bool = True
     required: tuple[str, ...] = ()
+    handed_over: tuple[str, ...] = ()
 
 
 @dataclass
@@ -173,9 +177,10 @@ async def _run_one(name: str, sandbox: Sandbox, spec: ValidationSpec) -> Verdict
     except OSError as exc:  # a tool or file vanished under us: could not check
         verdict = Verdict.error(name, f"{type(exc).__name__}: {exc}")
     if name in ("compile", "tests", "benchmark") and verdict.status is not Status.SKIPPED:
-        note = detect_isolation()
-        if not note.namespaces:
-            verdict.details.setdefault("isolation", note.note)
+        isolation = detect_isolation()
+        if isolation.not_enforced:
+            verdict.details.setdefault("isolation", isolation.describe(spec.config.network))
+    verdict = redact_verdict(verdict)
     if verdict.duration_ms == 0.0:
         verdict = verdict.with_duration((time.perf_counter() - start) * 1000)
     return verdict
@@ -192,10 +197,26 @@ async def _compile(sandbox: Sandbox, spec: ValidationSpec) -> Verdict:
 
 
 async def _tests(sandbox: Sandbox, spec: ValidationSpec) -> Verdict:
+    """The tests as the user wrote them: test configuration the answer changed is put
+    back, and its new test files are set aside for the run (``escalator.validate.judge``)."""
     command = spec.test_command or spec.config.test_command
-    return await asyncio.to_thread(
-        check_tests, sandbox, command, feedback_chars=spec.config.feedback_chars
+    ruling = review_changes(
+        sandbox.changed_files(),
+        {p: sandbox.original_text(p) for p in sandbox.changed_files()},
+        handed_over=spec.handed_over,
+        test_command=command,
     )
+    restore = {p: sandbox.original_text(p) for p, _ in ruling.rejected}
+    restore |= {p: None for p in ruling.new_tests}
+
+    def judge() -> Verdict:
+        with sandbox.swapped(restore):
+            return check_tests(sandbox, command, feedback_chars=spec.config.feedback_chars)
+
+    verdict = await asyncio.to_thread(judge)
+    if restore:
+        verdict.details["judged_without"] = sorted(restore)
+    return verdict
 
 
 async def _benchmark(sandbox: Sandbox, spec: ValidationSpec) -> Verdict:

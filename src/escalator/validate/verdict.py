@@ -11,7 +11,9 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
-__all__ = ["Finding", "Status", "Verdict"]
+from escalator.redact import redact, redact_data
+
+__all__ = ["Finding", "Status", "Verdict", "redact_verdict"]
 
 
 class Status(StrEnum):
@@ -88,3 +90,14 @@ class Verdict:
     def skipped(cls, validator: str, reason: str) -> Verdict:
         """Does not apply to this workspace or task."""
         return cls(validator, Status.SKIPPED, 0.0, reason=reason)
+
+
+def redact_verdict(verdict: Verdict) -> Verdict:
+    """The verdict with secrets cut from every text a prompt, log or output may show."""
+    return replace(
+        verdict,
+        findings=tuple(replace(f, message=redact(f.message)) for f in verdict.findings),
+        feedback=redact(verdict.feedback),
+        reason=redact(verdict.reason),
+        details=redact_data(verdict.details),
+    )
