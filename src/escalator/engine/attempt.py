@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from escalator.engine import pool
 from escalator.engine.context import TaskRun
 from escalator.engine.contracts import ProgressKind
-from escalator.engine.files import gather_files, protected_tests
+from escalator.engine.files import gather_files, judge_answer
 from escalator.engine.state import Candidate
 from escalator.engine.validation import validate_change, verdict_record
 from escalator.errors import ProviderError
@@ -110,13 +110,10 @@ async def run_attempt(
     except EditParseError as exc:
         record = replace(record, error_message=exc.reason.value)
         return _rejected(run, spec, record, output, "edit_parse", str(exc))
-    touched = protected_tests(run.request.workspace, run.request.files, edits.files)
-    if touched:
-        feedback = (
-            f"Do not change the tests you are judged by ({', '.join(touched)}); "
-            "change the code under test instead, and answer again without those files."
-        )
-        return _rejected(run, spec, record, output, "edited_tests", feedback)
+    command = run.request.test_command or run.config.validation.test_command
+    ruling = judge_answer(run.request.workspace, run.request.files, edits.files, command)
+    if not ruling.allowed:
+        return _rejected(run, spec, record, output, "edited_tests", ruling.feedback())
     return await _validated(run, spec, record, output, edits.files)
 
 

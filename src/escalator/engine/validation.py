@@ -36,6 +36,7 @@ async def validate_change(
             config=run.config.validation,
             description=run.request.description,
             checker=checker if "semantic" in validators else None,
+            handed_over=run.request.files,
         )
         report = await run_validation(box, spec_)
         if report.passed and checker is not None and "semantic" not in validators:

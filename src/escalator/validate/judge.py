@@ -4,7 +4,7 @@
 of an answer touch the judge. Unless the user handed a file over (``--files``), an answer
 is rejected when it
 
-* changes or deletes an existing test file (``is_test_file``);
+* changes or deletes an existing test file (``escalator.workspace.is_test_file``);
 * adds or changes test configuration: ``conftest.py`` anywhere, ``pytest.ini``,
   ``pyproject.toml``'s ``[tool.pytest*]``, the test sections of ``setup.cfg``/``tox.ini``,
   ``noxfile.py``; ``sitecustomize.py``/``usercustomize.py``/``*.pth`` (run at interpreter
@@ -32,7 +32,9 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
 
-__all__ = ["JudgeRuling", "is_test_config", "is_test_file", "review_changes"]
+from escalator.workspace import is_test_file
+
+__all__ = ["JudgeRuling", "is_test_config", "review_changes"]
 
 _CONFIG_NAMES = frozenset(
     {"conftest.py", "pytest.ini", ".pytest.ini", "noxfile.py", "sitecustomize.py"}
@@ -67,18 +69,6 @@ class JudgeRuling:
             + "\n".join(lines)
             + "\nChange the code under test instead, and answer again without those files."
         )
-
-
-def is_test_file(rel: str) -> bool:
-    """Test files by the usual conventions (pytest, Go, JS): the tests a change is judged by."""
-    parts = rel.replace("\\", "/").split("/")
-    name = parts[-1]
-    return (
-        any(p in ("tests", "test", "__tests__") for p in parts[:-1])
-        or name.startswith("test_")
-        or name.endswith(("_test.py", "_test.go", ".test.js", ".test.ts", ".spec.js", ".spec.ts"))
-        or name == "conftest.py"
-    )
 
 
 def review_changes(
