@@ -216,6 +216,7 @@ class McpConfig:
     workspace_roots: tuple[str, ...] = ()
     token_env: str = "ESCALATOR_MCP_TOKEN"
     require_token: bool = False
+    agents_may_approve: bool = False  # may an MCP agent approve paid models (budgets apply)
 
 
 @dataclass(frozen=True)
@@ -879,6 +880,7 @@ def _parse_mcp(table: Mapping[str, Any], source: str) -> McpConfig:
         workspace_roots=s.texts("workspace_roots", []),
         token_env=s.text("token_env", "ESCALATOR_MCP_TOKEN"),
         require_token=s.flag("require_token", False),
+        agents_may_approve=s.flag("agents_may_approve", False),
     )
     s.done()
     return cfg

@@ -85,6 +85,7 @@ TRAILER = """\
 # workspace_roots = ["~/src"]   # when set, MCP calls may only use workspaces under these
 # token_env = "ESCALATOR_MCP_TOKEN"
 # require_token = false
+# agents_may_approve = false  # true: an agent may approve a parked paid step (budgets apply)
 #
 # [classify]
 # method = "rules"          # rules (no network) | model (ask the local model) | auto

@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from escalator.cli.main import cli
 from escalator.mcpserver import build_server
+from escalator.store.db import open_log
 from mcp import Client
 from tests.engine.conftest import BUGGY, FIXED, TESTS, WRONG, search_replace, whole
 from tests.fakes import AnthropicFake, LMStudioFake, config_for
@@ -118,7 +119,10 @@ async def test_paid_step_parks_then_approve_resumes(
             lmstudio_url=lmstudio_fake.url,
             anthropic_url=claude.url,
             db_path=tmp_path / "tasks.db",
-            extra={"matrix": {"standard_development": {"attempts_per_model": 1}}},
+            extra={
+                "matrix": {"standard_development": {"attempts_per_model": 1}},
+                "mcp": {"agents_may_approve": True},
+            },
         )
         ws = _project(tmp_path / "ws")
         lmstudio_fake.script(QWEN3, whole(WRONG))
@@ -167,3 +171,42 @@ async def test_dry_run_returns_the_patch_and_leaves_the_workspace(
     assert record["applied"] is False
     assert "+    return a + b" in record["patch"]
     assert (ws / "calc.py").read_text() == BUGGY
+
+
+@pytest.mark.parametrize("action", ["approve", "resume"])
+async def test_an_agent_may_not_approve_paid_spending_by_default(
+    action: str, tmp_path: Path, lmstudio_fake: LMStudioFake, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-test-dummy")
+    with AnthropicFake() as claude:
+        config = config_for(
+            lmstudio_url=lmstudio_fake.url,
+            anthropic_url=claude.url,
+            db_path=tmp_path / "tasks.db",
+            extra={"matrix": {"standard_development": {"attempts_per_model": 1}}},
+        )
+        ws = _project(tmp_path / "ws")
+        lmstudio_fake.script(QWEN3, whole(WRONG))
+        lmstudio_fake.script(CODER, whole(WRONG))
+        claude.script(HAIKU, search_replace("    return a - b", "    return a + b"))
+        async with Client(build_server(config)) as client:
+            parked = await client.call_tool("orchestrator_execute_with_escalation", _arguments(ws))
+            assert parked.structured_content is not None
+            task_id = parked.structured_content["task_id"]
+            refused = await client.call_tool(
+                "orchestrator_task", {"action": action, "task_id": task_id}
+            )
+            status = await client.call_tool(
+                "orchestrator_task", {"action": "status", "task_id": task_id}
+            )
+        assert refused.is_error
+        message = text_of(refused)
+        assert f"escalator resume {task_id}" in message and "escalator review" in message
+        assert "agents_may_approve = true" in message
+        assert claude.requests == []
+        assert status.structured_content is not None
+        assert status.structured_content["task"]["outcome"] == "awaiting_approval"
+        with open_log(config.db_path, config=config, create=False) as store:
+            kinds = [e.kind for e in store.events(task_id)]
+        assert "denied" in kinds
+        assert (ws / "calc.py").read_text() == BUGGY

@@ -21,6 +21,7 @@ from pydantic import Field
 from escalator.config import Config
 from escalator.errors import EscalatorError, InputError, UserError
 from escalator.live_config import LiveConfig
+from escalator.mcpserver.approval import check_agent_may_approve
 from escalator.mcpserver.outputs import (
     ClassificationOut,
     ModelsReport,
@@ -36,6 +37,7 @@ from escalator.mcpserver.outputs import (
 )
 from escalator.mcpserver.progress import with_progress
 from escalator.mcpserver.safety import check_files, resolve_workspace
+from escalator.redact import redact
 from escalator.store.db import TaskLog, open_log
 from escalator.store.records import TaskRecord
 from escalator.task import Outcome, TaskRequest, TaskType
@@ -66,15 +68,16 @@ def translate_errors(tool: str) -> Iterator[None]:
     """Turn any failure inside a tool into a ``ToolError`` with a readable message."""
     try:
         yield
-    except ToolError:
-        raise
+    except ToolError as exc:
+        raise ToolError(redact(str(exc))) from exc
     except UserError as exc:
-        raise ToolError(f"invalid input: {exc}") from exc
+        raise ToolError(redact(f"invalid input: {exc}")) from exc
     except EscalatorError as exc:
-        raise ToolError(f"{tool} failed: {exc}") from exc
+        raise ToolError(redact(f"{tool} failed: {exc}")) from exc
     except Exception as exc:
         log.exception("tool %s crashed", tool)
-        raise ToolError(f"{tool} failed unexpectedly ({type(exc).__name__}: {exc})") from exc
+        why = f"{type(exc).__name__}: {exc}"
+        raise ToolError(redact(f"{tool} failed unexpectedly ({why})")) from exc
 
 
 class Toolbox:
@@ -330,6 +333,9 @@ class Toolbox:
 
     async def _resume(self, task_id: str, ctx: Context[Any, Any] | None) -> TaskActionOut:
         from escalator.engine import resume_task
+
+        with self._open_log(create=False) as store:
+            check_agent_may_approve(self.config, store, task_id)
 
         async def run(on_progress: OnProgress) -> TaskResult:
             return await resume_task(
