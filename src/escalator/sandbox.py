@@ -48,6 +48,7 @@ from escalator.redact import SECRET_NAME, redact
 from escalator.workspace import SKIP_DIRS, project_files
 
 __all__ = [
+    "PROJECT_ENVS",
     "SKIP_DIRS",
     "Isolation",
     "RunResult",
@@ -70,6 +71,8 @@ _TOOLCHAIN_ENV = {
     "GOROOT": "",
     "JAVA_HOME": "",
 }
+# A project's own environments (not copied): kept readable in the runs' view.
+PROJECT_ENVS = (".venv", "venv", "env")
 # Heavy dependency folders that are linked (not copied) into the sandbox when present.
 _LINKED_DIRS = ("node_modules",)
 
@@ -149,6 +152,7 @@ class Sandbox:
         self._user = confine.run_as()
         self._linked: list[Path] = []
         self._view: confine.FsView | None = None
+        self._kept: list[Path] = []
         self.closed = False
 
     # ----------------------------------------------------------------- lifecycle
@@ -214,12 +218,25 @@ class Sandbox:
     def view(self) -> confine.FsView:
         """The filesystem view of this sandbox's runs (built once)."""
         if self._view is None:
-            self._view = confine.build_view(
-                [self.root, self.home, self.tmp],
-                self.workspace,
-                keep=[*self._linked, *(Path(p) for p in _toolchain_env().values())],
-            )
+            envs = [self.workspace / name for name in PROJECT_ENVS]
+            keep = [*self._linked, *envs, *self._kept, *map(Path, _toolchain_env().values())]
+            self._view = confine.build_view([self.root, self.home, self.tmp], self.workspace, keep)
         return self._view
+
+    def keep_environment(self, python: Path) -> None:
+        """Keep a project environment readable (its interpreter's venv and base Python),
+        wherever it lives: the runs' view hides the workspace and the home."""
+        env = python.parent.parent
+        self._kept.append(env)
+        try:
+            cfg = (env / "pyvenv.cfg").read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            cfg = ""
+        for line in cfg.splitlines():
+            key, _, value = line.partition("=")
+            if key.strip() == "home" and value.strip():
+                self._kept.append(Path(value.strip()).parent)
+        self._view = None
 
     def close(self) -> None:
         """Delete the sandbox and everything in it (idempotent)."""

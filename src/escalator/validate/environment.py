@@ -20,9 +20,11 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from escalator.sandbox import PROJECT_ENVS
+
 __all__ = ["ProjectPython", "find_project_python", "pytest_command"]
 
-VENV_DIRS = (".venv", "venv", "env")
+VENV_DIRS = PROJECT_ENVS
 HOW_TO_CHANGE = "pass --tests or set [validation] test_command to use another"
 _TOOL_TIMEOUT_S = 20.0
 

@@ -195,6 +195,10 @@ def check_tests(
     command = command or detect_test_command(sandbox.root, sandbox.workspace)
     if command is None:
         return Verdict.skipped("tests", "no tests found and no test command configured")
+    if detected and "pytest" in command:
+        found = find_project_python(sandbox.workspace)
+        if found.is_project_env:  # the sandbox hides the workspace and home: show the env
+            sandbox.keep_environment(Path(found.python))
     junit = sandbox.tmp / f"junit-{time.monotonic_ns()}.xml"
     result = sandbox.run(_with_junit(command, junit), timeout_s)
     counts = _read_junit(junit) or parse_summary(result.output)
