@@ -286,7 +286,7 @@ def test_degraded_mode_still_kills_the_group_and_says_why(
 
     why = "not isolated: testing the fallback"
     monkeypatch.setattr(
-        sandbox_module, "detect_isolation", lambda: sandbox_module.Isolation(False, why)
+        sandbox_module, "detect_isolation", lambda: sandbox_module.Isolation("none", why)
     )
     with Sandbox.create(workspace, SandboxLimits(timeout_s=0.5)) as box:
         result = box.run("sleep 41.5 & sleep 42.5")

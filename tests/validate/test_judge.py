@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import pytest
 
 from escalator.validate.judge import review_changes
@@ -10,11 +13,11 @@ PYPROJECT = '[project]\nname = "x"\nversion = "1"\n\n[tool.pytest.ini_options]\n
 
 
 def _rule(
-    changes: dict[str, str | None],
-    originals: dict[str, str | None] | None = None,
-    **kw: object,
+    changes: Mapping[str, str | None],
+    originals: Mapping[str, str | None] | None = None,
+    **kw: Any,
 ) -> tuple[list[str], list[str]]:
-    ruling = review_changes(changes, originals or {}, **kw)  # type: ignore[arg-type]
+    ruling = review_changes(changes, originals or {}, **kw)
     return [p for p, _ in ruling.rejected], list(ruling.new_tests)
 
 
