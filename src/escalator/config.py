@@ -118,6 +118,9 @@ class ChainConfig:
     # A/B within the chain: for a chain member, the models that may take its place and
     # their weights (the member itself included to keep it in the draw).
     ab: dict[str, dict[str, float]] = field(default_factory=dict)
+    # A validated change still goes to manual review instead of being applied (the plan's
+    # "all, then manual review" for critical work); ``review_passed = false`` opts out.
+    review_passed: bool = False
 
 
 @dataclass(frozen=True)
@@ -801,6 +804,7 @@ def _parse_matrix(
             min_agreement=s.number("min_agreement", 2, minimum=1, integer=True),
             trusted=s.texts("trusted", [], check=lambda m: m in models, allowed=allowed),
             ab=_parse_ab(s, f"matrix.{name}.ab", chain, models),
+            review_passed=s.flag("review_passed", task_type is TaskType.CRITICAL),
         )
         s.done()
     missing = [t.value for t in TaskType if t not in out]

@@ -199,7 +199,7 @@ def _types_section(stats: Stats) -> str:
 def _model_row(m: ModelStats) -> str:
     rate = format_rate(m.pass_rate)
     return (
-        "<tr>"
+        f'<tr data-model="{escape(m.model)}">'
         + _cell(m.model)
         + _cell(m.attempts, num=True)
         + _cell(m.passes, num=True)

@@ -18,7 +18,18 @@ __all__ = ["accept", "finish", "park"]
 
 def accept(run: TaskRun, candidate: Candidate) -> TaskResult:
     """Apply a validated candidate to the workspace (unless dry run) and finish the task."""
-    validators = ", ".join(run.plan.validators)
+    validators = honest_validation(run, candidate)
+    if run.config.chain_for(run.plan.task_type).review_passed:
+        run.state.best = candidate
+        return finish(
+            run,
+            Outcome.NEEDS_REVIEW,
+            f"validated by {validators}; {run.plan.task_type.value} work is reviewed by a "
+            f"person before it is applied: 'escalator review show {run.task_id[:12]}', then "
+            "'escalator review approve' (set review_passed = false in its matrix row to apply "
+            "validated changes directly)",
+            chosen=candidate,
+        )
     if run.request.dry_run or not run.options.apply:
         return finish(
             run,
@@ -46,6 +57,28 @@ def accept(run: TaskRun, candidate: Candidate) -> TaskResult:
         chosen=candidate,
         applied=True,
     )
+
+
+def honest_validation(run: TaskRun, candidate: Candidate) -> str:
+    """Which validators passed the change and which did not run (and why), as the
+    outcome's reason says it; the candidate's confidence is scaled by the share of the
+    planned validators that ran."""
+    verdicts = next(
+        (a.verdicts for a in run.log.attempts(run.task_id) if a.n == candidate.attempt), ()
+    )
+    passed = [v.validator for v in verdicts if v.status == "passed"]
+    planned = list(run.plan.validators)
+    not_run = [name for name in planned if name not in passed]
+    notes = []
+    checker = run.plan.checker
+    if checker and run.config.registry.get(checker).is_paid and not run.paid.approved:
+        notes.append(f"checker {checker} not used: paid models were not approved")
+    if not_run:
+        notes.append(f"not run: {', '.join(not_run)}")
+        ran = len([name for name in planned if name in passed])
+        candidate.confidence *= ran / len(planned) if planned else 1.0
+    text = ", ".join(passed) or "no validator"
+    return text + (f" ({'; '.join(notes)})" if notes else "")
 
 
 def park(run: TaskRun, index: int, spec: ModelSpec) -> TaskResult:
