@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from click.testing import CliRunner
 
@@ -25,7 +26,7 @@ def _config(tmp_path: Path, lms: str, claude: str, extra: str = "") -> Path:
     return cfg
 
 
-def _run(cfg: Path, ws: Path, task_type: str, *extra: str) -> tuple[int, dict[str, object]]:
+def _run(cfg: Path, ws: Path, task_type: str, *extra: str) -> tuple[int, dict[str, Any]]:
     result = CliRunner().invoke(
         cli,
         [
