@@ -229,3 +229,27 @@ def test_unshare_mode_builds_the_same_view(
     assert canary not in result.output
     assert "42" in result.stdout, result.output
     assert not any(p.exists() for p in (home / "pwned", sibling / "pwned", workspace / "pwned"))
+
+
+def test_a_degraded_run_says_what_is_not_enforced_in_the_verdict(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    import escalator.sandbox as sandbox_module
+    import escalator.validate.strategy as strategy_module
+    from escalator.confine import Isolation
+    from escalator.validate import ValidationSpec, run_validation
+
+    degraded = Isolation("none", "not isolated: forced by the test", ("no network",))
+    monkeypatch.setattr(sandbox_module, "detect_isolation", lambda: degraded)
+    monkeypatch.setattr(strategy_module, "detect_isolation", lambda: degraded)
+    test = "from app import x\n\n\ndef test_x():\n    assert x == 1\n"
+    (workspace / "test_app.py").write_text(test)
+    spec = ValidationSpec(validators=("tests",), test_command=f"{sys.executable} -m pytest")
+    with Sandbox.create(workspace) as box:
+        report = asyncio.run(run_validation(box, spec))
+    verdict = report.verdict("tests")
+    assert verdict is not None and verdict.passed, verdict
+    notes = [f.message for f in verdict.findings if f.severity == "note"]
+    assert notes and "NOT enforced: no network" in notes[0]

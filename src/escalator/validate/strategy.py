@@ -32,7 +32,7 @@ import asyncio
 import math
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from escalator.config import VALIDATOR_NAMES, ValidationConfig
@@ -46,7 +46,7 @@ from escalator.validate.judge import review_changes
 from escalator.validate.semantic import check_semantic
 from escalator.validate.syntax import check_syntax
 from escalator.validate.testsuite import check_tests
-from escalator.validate.verdict import Status, Verdict, redact_verdict
+from escalator.validate.verdict import Finding, Status, Verdict, redact_verdict
 
 __all__ = [
     "ORDER",
@@ -178,8 +178,11 @@ async def _run_one(name: str, sandbox: Sandbox, spec: ValidationSpec) -> Verdict
         verdict = Verdict.error(name, f"{type(exc).__name__}: {exc}")
     if name in ("compile", "tests", "benchmark") and verdict.status is not Status.SKIPPED:
         isolation = detect_isolation()
-        if isolation.not_enforced:
-            verdict.details.setdefault("isolation", isolation.describe(spec.config.network))
+        if isolation.not_enforced:  # said in the verdict's findings, kept in the task log
+            note = isolation.describe(spec.config.network)
+            verdict.details.setdefault("isolation", note)
+            gap = Finding(f"sandbox: {note}", severity="note")
+            verdict = replace(verdict, findings=(*verdict.findings, gap))
     verdict = redact_verdict(verdict)
     if verdict.duration_ms == 0.0:
         verdict = verdict.with_duration((time.perf_counter() - start) * 1000)
