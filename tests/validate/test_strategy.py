@@ -12,12 +12,15 @@ from escalator.errors import InputError
 from escalator.task import TaskType
 from escalator.validate import (
     Status,
+    ValidationReport,
     ValidationSpec,
     Verdict,
     combined_confidence,
+    make_report,
     order_validators,
     run_validation,
 )
+from escalator.validate.strategy import merge_reports, with_verdict
 from tests.validate.conftest import MakeBox
 from tests.validate.test_semantic import ScriptedChecker
 
@@ -147,3 +150,31 @@ async def test_agreement_is_left_to_the_engine(make_box: MakeBox) -> None:
     report = await run_validation(make_box(GOOD), spec)
     agreement = report.verdict("agreement")
     assert agreement is not None and agreement.status is Status.SKIPPED
+
+
+def _report(*verdicts: Verdict) -> ValidationReport:
+    return make_report(list(verdicts), 2000)
+
+
+def test_one_formula_for_merged_reports_and_the_agreement_verdict() -> None:
+    tests = Verdict("tests", Status.PASSED, 0.8)
+    pooled = Verdict.skipped("agreement", "placeholder")
+    base = _report(Verdict("syntax", Status.PASSED, 1.0), tests)
+    review = _report(Verdict("semantic", Status.PASSED, 0.5))
+    merged = merge_reports(base, review)
+    assert merged.passed and merged.confidence == pytest.approx(0.8 * 0.5)
+    accepted = with_verdict(base, Verdict("agreement", Status.PASSED, 0.75))
+    assert accepted.confidence == pytest.approx(0.8 * 0.75) and accepted.passed
+    deferred = with_verdict(_report(tests, pooled), pooled, passed=False)
+    assert not deferred.passed and deferred.confidence == pytest.approx(0.8 * 0.9)
+    rejected = with_verdict(base, Verdict("agreement", Status.FAILED, 0.25, feedback="differs"))
+    assert (rejected.passed, rejected.confidence, rejected.feedback) == (False, 0.0, "differs")
+    assert [v.validator for v in rejected.verdicts].count("agreement") == 1
+
+
+@pytest.mark.anyio
+async def test_the_agreement_placeholder_does_not_cost_confidence(make_box: MakeBox) -> None:
+    alone = await run_validation(make_box(GOOD), ValidationSpec(validators=("syntax",)))
+    spec = ValidationSpec(validators=("syntax", "agreement"), config=ValidationConfig())
+    pooled = await run_validation(make_box(GOOD), spec)
+    assert pooled.confidence == alone.confidence > 0

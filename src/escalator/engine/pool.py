@@ -1,20 +1,19 @@
-"""Agreement across models: the pool of passing candidates, cross-checked and ranked.
+"""Agreement across models in the engine: the task's pool of passing candidates.
 
-Behaviour as before the engine became a package; this module is to be replaced by an
-agreement validator over the pool.
+The validator itself is ``escalator.validate.agreement.AgreementPool``: this module
+builds it from the task's state (the pool, the policy's knobs, the models' strength),
+asks it to judge a new candidate or settle on the best one, and records the outcome.
 """
 
 from __future__ import annotations
-
-import time
 
 from escalator import pricing
 from escalator.engine.context import TaskRun
 from escalator.engine.contracts import ProgressKind
 from escalator.engine.state import Candidate
 from escalator.store import EventKind
-from escalator.validate import ValidationReport, Verdict, agreement
-from escalator.validate.verdict import Status
+from escalator.validate import ValidationReport, agreement
+from escalator.validate.strategy import with_verdict
 
 __all__ = ["cross_check", "keep_best", "local_phase_ends", "settle_agreement"]
 
@@ -22,17 +21,21 @@ __all__ = ["cross_check", "keep_best", "local_phase_ends", "settle_agreement"]
 CROSS_CHECK_TIMEOUT_S = 20.0
 
 
-def _as_agreement(candidate: Candidate) -> agreement.Candidate:
-    files = {k: v for k, v in candidate.files.items() if v is not None}
-    return agreement.Candidate(key=candidate.key, model=candidate.model, files=files)
-
-
-async def _run_cross_check(run: TaskRun) -> agreement.AgreementReport:
-    return await agreement.cross_check(
-        workspace=run.request.workspace,
-        candidates=[_as_agreement(c) for c in run.state.pool],
+def _agreement_pool(run: TaskRun) -> agreement.AgreementPool:
+    settings = agreement.PoolSettings(
+        min_agree=run.plan.min_agreement,
+        trusted=tuple(run.plan.trusted),
+        rank=model_rank(run),
         timeout_s=min(run.config.validation.timeout_s, CROSS_CHECK_TIMEOUT_S),
     )
+    pool = agreement.AgreementPool(run.request.workspace, settings)
+    for candidate in run.state.pool:
+        pool.add(candidate.key, candidate.model, candidate.files)
+    return pool
+
+
+def _member(run: TaskRun, key: str | None) -> Candidate | None:
+    return next((c for c in run.state.pool if c.key == key), None)
 
 
 async def cross_check(
@@ -40,69 +43,18 @@ async def cross_check(
 ) -> tuple[agreement.AgreementDecision, ValidationReport, Candidate]:
     """Compare this passing candidate's behaviour with the other models' passing ones.
 
-    Returns the decision, the report with the agreement verdict, and the candidate to
-    accept: of the agreeing answers, the strongest model's."""
-    key = candidate.key
+    Free models first: while another free model follows in the chain, the decision is
+    deferred (a cheapest-first chain starts with the weakest models, which agree on
+    wrong answers too often). Returns the decision, the report with the agreement
+    verdict, and the candidate to accept: of the agreeing answers, the strongest model's.
+    """
     if not final:
         run.state.pool.append(candidate)
-    started = time.monotonic()
-    result = await _run_cross_check(run)
-    decision = agreement.decide(
-        result,
-        key,
-        min_agree=run.plan.min_agreement,
-        trusted=run.plan.trusted,
-        rank=model_rank(run),
-        final=final,
-    )
-    if decision.applicable and _more_local_after(run, candidate.model):
-        # free models first: hear every local model before deciding (a cheapest-first
-        # chain starts with the weakest models, which agree on wrong answers too often)
-        decision = agreement.AgreementDecision(
-            accept=False,
-            reason=f"deferred until every local model has answered ({decision.reason})",
-            confidence=decision.confidence,
-            support=decision.support,
-            deferred=True,
-        )
-    verdict = Verdict(
-        validator="agreement",
-        status=_agreement_status(decision),
-        confidence=decision.confidence if decision.applicable else 0.0,
-        duration_ms=(time.monotonic() - started) * 1000,
-        feedback="" if decision.accept else decision.reason,
-        reason=decision.reason,
-        details=result.to_json(),
-    )
-    run.emit(ProgressKind.VERDICT, f"agreement: {decision.reason}", model=candidate.model)
-    merged = _with_agreement(report, verdict, decision)
-    return decision, merged, _strongest_agreeing(run, result, key, candidate)
-
-
-def _with_agreement(
-    report: ValidationReport, verdict: Verdict, decision: agreement.AgreementDecision
-) -> ValidationReport:
-    verdicts = [v for v in report.verdicts if v.validator != "agreement"] + [verdict]
-    passed = decision.accept or not decision.applicable
-    confidence = report.confidence * (decision.confidence if decision.accept else 1.0)
-    return ValidationReport(
-        verdicts=verdicts,
-        passed=passed,
-        confidence=confidence,
-        feedback=report.feedback if passed else decision.reason,
-    )
-
-
-def _strongest_agreeing(
-    run: TaskRun, result: agreement.AgreementReport, key: str, fallback: Candidate
-) -> Candidate:
-    cluster = result.cluster_of(key)
-    if cluster is None:
-        return fallback
-    rank = model_rank(run)
-    pool = {c.key: c for c in run.state.pool}
-    members = [pool[k] for k in cluster.keys if k in pool]
-    return max(members, key=lambda c: rank.get(c.model, 0.0), default=fallback)
+    defer = _more_local_after(run, candidate.model)
+    judged = await _agreement_pool(run).judge(candidate.key, defer=defer, final=final)
+    run.emit(ProgressKind.VERDICT, f"agreement: {judged.decision.reason}", model=candidate.model)
+    merged = with_verdict(report, judged.verdict, passed=judged.passes)
+    return judged.decision, merged, _member(run, judged.chosen) or candidate
 
 
 def model_rank(run: TaskRun) -> dict[str, float]:
@@ -132,28 +84,23 @@ def local_phase_ends(run: TaskRun, index: int) -> bool:
 async def settle_agreement(run: TaskRun, *, final: bool) -> Candidate | None:
     """The best-supported passing candidate so far, to accept: with ``min_agreement``
     models behind it after the local models, or whatever is best at the chain's end."""
-    if not run.state.pool:
+    settled = await _agreement_pool(run).settle(final=final)
+    chosen = _member(run, settled.chosen) if settled is not None else None
+    if settled is None or chosen is None:
         return None
-    result = await _run_cross_check(run)
-    key = agreement.choose(result, rank=model_rank(run))
-    chosen = next((c for c in run.state.pool if c.key == key), None)
-    if chosen is None:
-        return None
-    decision = agreement.decide(
-        result, key or "", min_agree=run.plan.min_agreement, rank=model_rank(run), final=final
-    )
+    decision = settled.decision
     stage = "end of chain" if final else "local models"
     run.emit(ProgressKind.VERDICT, f"{stage}: {decision.reason}", model=chosen.model)
     if not decision.accept:
         return None
-    chosen.confidence *= decision.confidence
+    chosen.confidence *= settled.verdict.confidence  # one more passing verdict: the formula
     run.event(
         EventKind.AGREEMENT_CHOICE,
         to_model=chosen.model,
         detail={
             "stage": stage,
             "reason": decision.reason,
-            "clusters": result.to_json()["clusters"],
+            "clusters": settled.report.to_json()["clusters"],
         },
     )
     return chosen
@@ -168,9 +115,3 @@ def keep_best(run: TaskRun, candidate: Candidate) -> None:
         best.confidence,
     ):
         run.state.best = candidate
-
-
-def _agreement_status(decision: agreement.AgreementDecision) -> Status:
-    if not decision.applicable or decision.deferred:
-        return Status.SKIPPED
-    return Status.PASSED if decision.accept else Status.FAILED

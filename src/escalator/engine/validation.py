@@ -12,8 +12,9 @@ from escalator.registry import ModelSpec
 from escalator.sandbox import Sandbox, SandboxLimits
 from escalator.store import VerdictRecord
 from escalator.validate import ValidationReport, ValidationSpec, Verdict, run_validation
+from escalator.validate.strategy import merge_reports
 
-__all__ = ["merge_reports", "validate_change", "verdict_record"]
+__all__ = ["validate_change", "verdict_record"]
 
 
 async def validate_change(
@@ -64,16 +65,6 @@ def _checker_model(run: TaskRun) -> ChatModel | None:
     if spec.is_paid and not run.paid.approved:
         return None  # a paid checker needs the same approval as a paid worker
     return MeteredModel(run.fleet.model(spec.key), run.ledger)
-
-
-def merge_reports(first: ValidationReport, second: ValidationReport) -> ValidationReport:
-    """One report from the validators' and the checker's."""
-    return ValidationReport(
-        verdicts=[*first.verdicts, *second.verdicts],
-        passed=first.passed and second.passed,
-        confidence=min(first.confidence, second.confidence),
-        feedback=second.feedback if not second.passed else first.feedback,
-    )
 
 
 def verdict_record(verdict: Verdict) -> VerdictRecord:

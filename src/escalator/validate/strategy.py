@@ -12,16 +12,25 @@ file with a grammar) is ``skipped`` when it came from the matrix, and ``error`` 
 caller listed it in ``ValidationSpec.required``: the default matrix lists compile and
 benchmark for critical tasks whatever the project, so an optional inapplicable validator
 must not block a task, while one the user asked for by name must not pass silently.
-``agreement`` is decided by the engine across candidate solutions, not in one sandbox,
-so it is ``skipped`` here. ``tests`` runs the judge as the user wrote it: the answer's
-changes to test configuration are undone and its new test files set aside for the run.
-Every verdict passes the redactor before anyone sees it.
+``agreement`` is decided across candidate solutions, not in one sandbox: it is
+``skipped`` here, and its verdict over the pool (``escalator.validate.agreement.pool``)
+replaces that one through ``with_verdict``. ``tests`` runs the judge as the user wrote
+it: the answer's changes to test configuration are undone and its new test files set
+aside for the run. Every verdict passes the redactor before anyone sees it.
 
-Combined confidence (recorded with the verdicts in every report)::
+Combined confidence: one formula for every report, whatever its verdicts came from (the
+validators, a checker's review merged in with ``merge_reports``, the agreement verdict
+put in with ``with_verdict``)::
 
     C = 0                                    if any verdict failed
     C = prod(c_v for passed v) * 0.5 ** n_error * 0.9 ** n_inapplicable
     C = min(C, 0.5)                          if no verdict passed (nothing was proven)
+
+``n_inapplicable`` counts ``skipped`` verdicts except those not run after a failure and
+the agreement placeholder, which the pool's verdict replaces. So an answer accepted by
+agreement gets the agreeing cluster's share of the model weight as one more factor; a
+deferred or inapplicable agreement verdict costs 0.9, like any validator that did not
+apply, and a rejected one makes it 0.
 
 ``passed`` is true when no verdict failed or errored: "could not check" is not a pass.
 """
@@ -53,12 +62,16 @@ __all__ = [
     "ValidationReport",
     "ValidationSpec",
     "combined_confidence",
+    "make_report",
+    "merge_reports",
     "order_validators",
     "run_validation",
+    "with_verdict",
 ]
 
 ORDER = ("syntax", "compile", "tests", "benchmark", "semantic", "agreement")
 _NOT_RUN = "not run: stopped after the first failure"
+_POOLED = "decided over the pool of candidates (validate.agreement.pool), not here"
 
 
 @dataclass(frozen=True)
@@ -124,7 +137,9 @@ def combined_confidence(verdicts: list[Verdict]) -> float:
         return 0.0
     passed = [v.confidence for v in verdicts if v.status is Status.PASSED]
     errors = sum(1 for v in verdicts if v.status is Status.ERROR)
-    skipped = sum(1 for v in verdicts if v.status is Status.SKIPPED and v.reason != _NOT_RUN)
+    skipped = sum(
+        1 for v in verdicts if v.status is Status.SKIPPED and v.reason not in (_NOT_RUN, _POOLED)
+    )
     value = math.prod(passed) * 0.5**errors * 0.9**skipped
     return min(value, 0.5) if not passed else value
 
@@ -166,6 +181,38 @@ def make_report(verdicts: list[Verdict], feedback_chars: int) -> ValidationRepor
         passed=passed,
         confidence=combined_confidence(verdicts),
         feedback=cap("\n\n".join(parts), feedback_chars),
+    )
+
+
+def merge_reports(first: ValidationReport, second: ValidationReport) -> ValidationReport:
+    """One report from two runs' (the validators' and a checker's), by the one formula."""
+    verdicts = [*first.verdicts, *second.verdicts]
+    return ValidationReport(
+        verdicts=verdicts,
+        passed=first.passed and second.passed,
+        confidence=combined_confidence(verdicts),
+        feedback=second.feedback if not second.passed else first.feedback,
+    )
+
+
+def with_verdict(
+    report: ValidationReport, verdict: Verdict, *, passed: bool | None = None
+) -> ValidationReport:
+    """``report`` with ``verdict`` in place of its validator's, recombined by the formula.
+
+    ``passed`` overrides the result (the agreement validator holds a deferred answer back
+    although its verdict is ``skipped``); a report that does not pass leads with the new
+    verdict's feedback.
+    """
+    verdicts = [v for v in report.verdicts if v.validator != verdict.validator] + [verdict]
+    ok = report.passed and verdict.status not in (Status.FAILED, Status.ERROR)
+    ok = ok if passed is None else passed
+    feedback = report.feedback if ok or not verdict.feedback else verdict.feedback
+    return ValidationReport(
+        verdicts=verdicts,
+        passed=ok,
+        confidence=combined_confidence(verdicts),
+        feedback=feedback,
     )
 
 
@@ -238,9 +285,7 @@ async def _semantic(sandbox: Sandbox, spec: ValidationSpec) -> Verdict:
 
 
 async def _agreement(sandbox: Sandbox, spec: ValidationSpec) -> Verdict:
-    return Verdict.skipped(
-        "agreement", "decided by the engine across candidate solutions, not in one sandbox"
-    )
+    return Verdict.skipped("agreement", _POOLED)
 
 
 _RUNNERS: dict[str, Callable[[Sandbox, ValidationSpec], Awaitable[Verdict]]] = {
