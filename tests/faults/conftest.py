@@ -59,9 +59,10 @@ class CliRun:
         """The single ``error:`` line of a clean failure (no traceback, nothing on stdout)."""
         assert self.code == code, (self.code, self.stdout, self.stderr)
         assert "Traceback" not in self.stderr, self.stderr
-        lines = [line for line in self.stderr.splitlines() if line.strip()]
-        assert len(lines) == 1 and lines[0].startswith("error: "), self.stderr
-        return lines[0]
+        errors = [line for line in self.stderr.splitlines() if line.startswith("error: ")]
+        assert len(errors) == 1, self.stderr  # progress lines may come before it
+        assert self.stdout == "", self.stdout
+        return errors[0]
 
 
 def fault_config(

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 
 import click
 
 from escalator import review as review_ops
 from escalator.cli.common import emit_json, get_config, handle_errors, json_option
+from escalator.cli.interrupt import TaskIdTap, run_interruptible
 from escalator.cli.progress import ProgressDisplay
 from escalator.cli.run import print_result
 from escalator.engine import RunOptions, resume_task
@@ -174,13 +174,17 @@ def review_skip(
 @click.pass_context
 @handle_errors
 def resume_command(ctx: click.Context, task_id: str, db: str | None, as_json: bool) -> None:
-    """Approve paid models for a task parked as awaiting_approval and continue it."""
+    """Continue a task: one parked as awaiting_approval (this approves its paid models) or
+    one left interrupted (from the model it was stopped at)."""
     config = get_config(ctx)
     with open_log(db, config=config, create=False) as log:
         display = ProgressDisplay(live=False if as_json else None)
-        options = RunOptions(on_progress=display)
+        tap = TaskIdTap(display)
+        options = RunOptions(on_progress=tap)
         with display:
-            result = asyncio.run(resume_task(task_id, config=config, options=options, log=log))
+            result = run_interruptible(
+                resume_task(task_id, config=config, options=options, log=log), tap
+            )
     if as_json:
         emit_json(result.to_json())
     else:

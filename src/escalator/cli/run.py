@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from pathlib import Path
 
 import click
 
 from escalator.cli.common import emit_json, get_config, handle_errors, json_option
+from escalator.cli.interrupt import TaskIdTap, run_interruptible
 from escalator.cli.progress import NORMAL, QUIET, VERBOSE, ProgressDisplay, ask_approval
 from escalator.config import Config
 from escalator.engine import RunOptions, TaskResult, run_task
@@ -164,17 +164,20 @@ def run_command(
     interactive = sys.stdin.isatty() and approve is None and not as_json
     verbosity = QUIET if quiet or as_json else (VERBOSE if verbose else NORMAL)
     display = ProgressDisplay(verbosity=verbosity)
+    tap = TaskIdTap(display)
     options = RunOptions(
         approve_paid=approve,
         approver=display.approver(ask_approval) if interactive else None,
-        on_progress=display,
+        on_progress=tap,
         chain=tuple(m.strip() for m in chain.split(",") if m.strip()) if chain else None,
     )
     log = open_log(db, config=config)
     try:
         log.check_writable()  # a log that cannot be written fails before any model is paid
         with display:
-            result = asyncio.run(run_task(request, config=config, options=options, log=log))
+            result = run_interruptible(
+                run_task(request, config=config, options=options, log=log), tap
+            )
     finally:
         log.close()
     if as_json:

@@ -8,6 +8,7 @@ from escalator.apply import apply_changes
 from escalator.engine.context import TaskRun
 from escalator.engine.contracts import ProgressKind, TaskResult
 from escalator.engine.state import Candidate
+from escalator.errors import InputError
 from escalator.pricing import cloud_only_cost
 from escalator.registry import ModelSpec
 from escalator.store import EventKind
@@ -37,7 +38,10 @@ def accept(run: TaskRun, candidate: Candidate) -> TaskResult:
             f"validated by {validators}; not applied (dry run)",
             chosen=candidate,
         )
-    applied = apply_changes(run.request.workspace, candidate.files, candidate.original_hashes)
+    try:
+        applied = apply_changes(run.request.workspace, candidate.files, candidate.original_hashes)
+    except (InputError, OSError) as exc:
+        return _unapplied(run, candidate, exc)
     if not applied.applied:
         run.event(EventKind.CONFLICT, detail={"files": applied.conflicts})
         return finish(
@@ -81,6 +85,21 @@ def honest_validation(run: TaskRun, candidate: Candidate) -> str:
     return text + (f" ({'; '.join(notes)})" if notes else "")
 
 
+def _unapplied(run: TaskRun, candidate: Candidate, exc: Exception) -> TaskResult:
+    """A validated change that cannot be written (a path through a symlink, a workspace
+    gone or read-only): parked for review with its patch, never lost."""
+    reason = str(exc) if isinstance(exc, InputError) else f"{type(exc).__name__}: {exc}"
+    run.state.best = candidate  # what 'escalator review approve' applies once it can
+    run.event(EventKind.APPLY_FAILED, detail={"error": reason, "files": sorted(candidate.files)})
+    return finish(
+        run,
+        Outcome.NEEDS_REVIEW,
+        f"validated, but it could not be applied ({reason}); nothing was written and the "
+        f"patch is kept: review with 'escalator review show {run.task_id}'",
+        chosen=candidate,
+    )
+
+
 def park(run: TaskRun, index: int, spec: ModelSpec) -> TaskResult:
     """Stop before a paid model nobody could approve; ``escalator resume`` continues here."""
     run.log.update_task(run.task_id, state=run.saved_state(index))
@@ -109,9 +128,6 @@ def finish(
         attempts=result.attempts,
         escalations=result.escalations,
         latency_ms=result.latency_ms,
-        tokens_in=result.tokens_in,
-        tokens_out=result.tokens_out,
-        cost_usd=result.cost_usd,
         final_model=result.final_model,
         patch=result.patch,
         cloud_only_cost_usd=cloud_only_cost(
@@ -127,6 +143,7 @@ def finish(
 
 def _result(run: TaskRun, outcome: Outcome, reason: str, chosen: Candidate | None) -> TaskResult:
     state = run.state
+    spend = run.log.task_spend(run.task_id)  # the ledger, not a running sum of our own
     result = TaskResult(
         task_id=run.task_id,
         outcome=outcome,
@@ -134,9 +151,9 @@ def _result(run: TaskRun, outcome: Outcome, reason: str, chosen: Candidate | Non
         complexity=run.plan.complexity,
         attempts=state.attempts,
         escalations=state.escalations,
-        cost_usd=state.spent.cost_usd,
-        tokens_in=state.spent.tokens_in,
-        tokens_out=state.spent.tokens_out,
+        cost_usd=spend.cost_usd,
+        tokens_in=spend.tokens_in,
+        tokens_out=spend.tokens_out,
         latency_ms=run.elapsed_ms(),
         models_tried=state.models_tried,
         reason=reason,

@@ -6,6 +6,7 @@ Each attempt is recorded in the task log here, whatever its outcome; what to do 
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import dataclass, replace
 
 from escalator.engine import pool
@@ -27,6 +28,7 @@ __all__ = [
     "ProviderFailed",
     "Rejected",
     "Repeated",
+    "Truncated",
     "Validated",
     "run_attempt",
 ]
@@ -44,6 +46,13 @@ class Repeated:
     """The model gave the same answer as its last attempt."""
 
     output: str
+
+
+@dataclass(frozen=True)
+class Truncated:
+    """The answer was cut off (``length`` or ``context_overflow``): escalate."""
+
+    finish_reason: str
 
 
 @dataclass(frozen=True)
@@ -68,14 +77,23 @@ class Validated:
     consensus: agreement.AgreementDecision | None = None
 
 
-AttemptOutcome = ProviderFailed | Repeated | Rejected | Validated
+AttemptOutcome = ProviderFailed | Repeated | Truncated | Rejected | Validated
 
 
 async def run_attempt(
-    run: TaskRun, spec: ModelSpec, chat: ChatRequest, attempt_in_model: int, last: str | None
+    run: TaskRun,
+    spec: ModelSpec,
+    chat: ChatRequest,
+    attempt_in_model: int,
+    last: str | None,
+    worst_case: float,
 ) -> AttemptOutcome:
-    """Ask ``spec`` once and judge its answer; ``last`` is its previous answer, if any."""
+    """Ask ``spec`` once and judge its answer; ``last`` is its previous answer, if any.
+
+    The call is reserved in the ledger first (``BudgetExceeded`` when its worst case does
+    not fit) and settled with its real cost before anything else reads the answer."""
     n = run.state.attempts + 1
+    call_id = run.ledger.reserve(spec, "worker", worst_case)
     run.emit(
         ProgressKind.ATTEMPT_START,
         f"{spec.key} attempt {attempt_in_model}",
@@ -85,9 +103,15 @@ async def run_attempt(
     try:
         response = await run.fleet.model(spec.key).chat(chat)
     except ProviderError as exc:
+        run.ledger.release(call_id)
         return _provider_failed(run, spec, n, attempt_in_model, exc)
-    run.ledger.record(response)
+    except BaseException:
+        with suppress(Exception):  # the task is stopping; its boundary records why
+            run.ledger.release(call_id)
+        raise
+    run.answers.append(response)  # paid for: kept for a recovery file should the log fail
     output = normalise_output(response.text)
+    run.ledger.settle(call_id, response, attempt_n=n)
     if last is not None and output == last:
         return _repeated(run, spec, response, output, attempt_in_model)
     run.state.attempts = n
@@ -104,6 +128,8 @@ async def run_attempt(
         latency_ms=response.latency_ms,
         outcome="failed",
     )
+    if response.truncated:
+        return _truncated(run, spec, record, response.finish_reason)
     files = gather_files(run.request.workspace, run.request.files)
     try:
         edits = parse_edits(response.text, edit_format=spec.edit_format, files=files)
@@ -137,7 +163,7 @@ async def _validated(
         feedback=report.feedback,
         diff=candidate.diff,
     )
-    run.log.add_attempt(record, [verdict_record(v) for v in report.verdicts])
+    run.log.add_attempt(record, [verdict_record(v) for v in report.verdicts], charge=False)
     run.emit(
         ProgressKind.ATTEMPT_DONE,
         f"{spec.key}: {'passed' if report.passed else 'failed'} "
@@ -158,7 +184,7 @@ def _rejected(
     run: TaskRun, spec: ModelSpec, record: AttemptRecord, output: str, kind: str, feedback: str
 ) -> Rejected:
     """An answer that cannot be applied: a failed attempt whose feedback says why."""
-    run.log.add_attempt(replace(record, error_kind=kind, feedback=feedback), [])
+    run.log.add_attempt(replace(record, error_kind=kind, feedback=feedback), [], charge=False)
     why = f"{kind} ({record.error_message})" if record.error_message else kind
     run.emit(
         ProgressKind.ATTEMPT_DONE,
@@ -168,6 +194,27 @@ def _rejected(
     )
     prior = PriorAttempt(model=spec.key, attempt=record.n, diff="", feedback=feedback, error=kind)
     return Rejected(output, prior)
+
+
+def _truncated(run: TaskRun, spec: ModelSpec, record: AttemptRecord, finish: str) -> Truncated:
+    """A cut-off answer: asking the same model the same prompt would pay for the same cut,
+    so the attempt fails (its cost is in the ledger) and the task escalates."""
+    why = (
+        "the answer filled the model's context window"
+        if finish == "context_overflow"
+        else "the answer reached the model's output limit"
+    )
+    feedback = f"{why} and was cut off (finish_reason {finish}); escalating"
+    run.log.add_attempt(
+        replace(record, error_kind="truncated", feedback=feedback), [], charge=False
+    )
+    run.emit(
+        ProgressKind.ATTEMPT_DONE,
+        f"{spec.key}: truncated: {feedback}",
+        model=spec.key,
+        attempt=record.n,
+    )
+    return Truncated(finish)
 
 
 def _repeated(
@@ -192,7 +239,7 @@ def _repeated(
         error_kind="identical_retry",
         feedback="the model repeated its previous answer word for word",
     )
-    run.log.add_attempt(record, [])
+    run.log.add_attempt(record, [], charge=False)
     run.event(EventKind.IDENTICAL_RETRY, from_model=spec.key, detail={"attempt": n})
     run.emit(
         ProgressKind.ATTEMPT_DONE,
@@ -233,6 +280,6 @@ def _provider_failed(
         error_kind=exc.kind,
         error_message=str(exc),
     )
-    run.log.add_attempt(record, [])
+    run.log.add_attempt(record, [], charge=False)
     run.emit(ProgressKind.ATTEMPT_DONE, f"{spec.key}: {exc.kind}: {exc}", model=spec.key, attempt=n)
     return ProviderFailed(exc)

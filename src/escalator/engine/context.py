@@ -13,6 +13,7 @@ from escalator.engine.state import TaskState
 from escalator.guard import Budgets
 from escalator.plan import Plan
 from escalator.providers import Fleet
+from escalator.providers.base import ChatResponse
 from escalator.store import EventKind, EventRecord, TaskLog
 from escalator.task import TaskRequest
 
@@ -39,14 +40,15 @@ class TaskRun:
     state: TaskState
     paid: PaidApproval = field(default_factory=PaidApproval)
     started: float = field(default_factory=time.monotonic)
+    # every answer paid for in this run, kept for a recovery file should the log fail
+    answers: list[ChatResponse] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.elapsed_before = self.state.latency_ms
         budgets = Budgets.for_task(
             self.config.budgets, self.plan.task_type, self.request.budget_usd
         )
-        task_type = self.plan.task_type.value
-        self.ledger = Ledger(budgets, self.state.spent, lambda: self.log.spent_today(task_type))
+        self.ledger = Ledger(budgets, self.state.spent, self.log, self.task_id)
 
     @property
     def request(self) -> TaskRequest:

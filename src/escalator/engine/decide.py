@@ -13,6 +13,7 @@ from escalator.engine.attempt import (
     ProviderFailed,
     Rejected,
     Repeated,
+    Truncated,
     Validated,
 )
 from escalator.engine.state import Candidate
@@ -76,7 +77,7 @@ def decide(outcome: AttemptOutcome) -> Decision:
     match outcome:
         case ProviderFailed(error=error):
             return Escalate() if isinstance(error, ESCALATE_AT_ONCE) else Retry(None)
-        case Repeated():
+        case Repeated() | Truncated():
             return Escalate()
         case Rejected(output=output, prior=prior):
             return Retry(output, prior)

@@ -24,6 +24,7 @@ async def walk_chain(run: TaskRun, start: int) -> TaskResult:
     """Try the chain's models from ``start`` until one is accepted or the chain ends."""
     try:
         for index in range(start, len(run.plan.chain)):
+            run.state.next_index = index  # where an interrupted task resumes
             if index > start or run.state.escalations < index:
                 _escalate(run, index)
             final = await _run_model(run, index)
@@ -71,8 +72,7 @@ async def _run_model(run: TaskRun, index: int) -> TaskResult | None:
                 if approval != Approval.APPROVED:
                     return None
             run.state.models_tried.append(spec.key)
-        run.ledger.check(worst)
-        outcome = await run_attempt(run, spec, fitted.chat, attempt_in_model, last_output)
+        outcome = await run_attempt(run, spec, fitted.chat, attempt_in_model, last_output, worst)
         decision = decide(outcome)
         if isinstance(decision, Accept):
             return accept(run, decision.candidate)

@@ -6,6 +6,8 @@ them), creates or loads the task's record and state, and hands the walk to ``loo
 
 from __future__ import annotations
 
+import os
+import socket
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
@@ -15,6 +17,7 @@ from pathlib import Path
 from escalator.classify import Classification
 from escalator.classify._methods import classify_task
 from escalator.config import Config
+from escalator.engine.boundary import guarded
 from escalator.engine.context import PaidApproval, TaskRun
 from escalator.engine.contracts import ProgressKind, RunOptions, TaskResult
 from escalator.engine.loop import walk_chain
@@ -42,6 +45,7 @@ async def run_task(
     _check_request(request)
     task_id = uuid.uuid4().hex
     async with _resources(config, fleet, log) as (fleet_, log_):
+        log_.check_writable()  # a log that cannot be written fails before any model call
         classification = await classify_task(
             request.description,
             config=config,
@@ -59,8 +63,7 @@ async def run_task(
             validators=request.validators,
             arm_seed=task_id,
         )
-        for stale in log_.interrupted():
-            log_.mark_interrupted(stale.task_id, "the process running it stopped mid-task")
+        log_.sweep_interrupted()
         state = TaskState(request=request, plan=plan)
         log_.create_task(_new_record(task_id, state, classification.confidence))
         if classification.overridden:  # the user's type is a label the classifier learns from
@@ -72,7 +75,7 @@ async def run_task(
             f"chain {' -> '.join(plan.chain)}",
             detail={"reasons": list(classification.reasons)},
         )
-        return await walk_chain(run, 0)
+        return await guarded(run, walk_chain(run, 0))
 
 
 def _file_of(log: TaskLog) -> Path | None:
@@ -102,27 +105,45 @@ async def resume_task(
     fleet: Fleet | None = None,
     log: TaskLog | None = None,
 ) -> TaskResult:
-    """Continue a task parked as ``awaiting_approval``: resuming is the approval."""
-    options = replace(options or RunOptions(), approve_paid=True)
+    """Continue a task parked as ``awaiting_approval`` (resuming is the approval) or one
+    left ``interrupted`` (it goes on from the model it was stopped at)."""
     async with _resources(config, fleet, log) as (fleet_, log_):
+        log_.check_writable()
+        log_.sweep_interrupted()
         record = log_.get_task(task_id)
-        if record.outcome != Outcome.AWAITING_APPROVAL.value:
+        parked = record.outcome == Outcome.AWAITING_APPROVAL.value
+        if not parked and record.outcome != Outcome.INTERRUPTED.value:
             raise InputError(
-                f"task {record.task_id} is {record.outcome}, not awaiting_approval; "
-                "only parked tasks can be resumed"
+                f"task {record.task_id} is {record.outcome}, not awaiting_approval or "
+                "interrupted; only parked or interrupted tasks can be resumed"
             )
         state = TaskState.from_json(record.state)
-        paid = PaidApproval(approved=True)
-        run = TaskRun(record.task_id, config, options, fleet_, log_, state, paid)
+        if parked:
+            options = replace(options or RunOptions(), approve_paid=True)
+        run = TaskRun(
+            record.task_id,
+            config,
+            options or RunOptions(),
+            fleet_,
+            log_,
+            state,
+            PaidApproval(approved=parked),
+        )
+        log_.update_task(
+            record.task_id,
+            outcome=Outcome.RUNNING.value,
+            host=socket.gethostname(),
+            pid=os.getpid(),
+        )
         log_.add_event(
             EventRecord(
                 task_id=record.task_id,
-                kind=EventKind.APPROVED,
-                to_model=state.plan.chain[state.next_index],
+                kind=EventKind.APPROVED if parked else EventKind.RESUMED,
+                to_model=state.plan.chain[min(state.next_index, len(state.plan.chain) - 1)],
                 detail={"via": "resume"},
             )
         )
-        return await walk_chain(run, state.next_index)
+        return await guarded(run, walk_chain(run, state.next_index))
 
 
 @asynccontextmanager

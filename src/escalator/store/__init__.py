@@ -1,13 +1,16 @@
 """The task log: SQLite schema, migrations and typed queries.
 
-Open it with ``open_log()``; write with ``create_task``, ``add_attempt``, ``add_event``
-and ``update_task``; read with ``get_task``, ``attempts``, ``events``, ``list_tasks``,
-``review_queue``, ``interrupted``, ``spent_today`` and ``stats``.
+Open it with ``open_log()``; write with ``create_task``, ``add_attempt``, ``add_event``,
+``update_task`` and, for every model call, ``reserve_call`` then ``settle_call`` (the
+ledger of spend, ``store/ledger.py``); read with ``get_task``, ``attempts``, ``calls``,
+``events``, ``list_tasks``, ``review_queue``, ``interrupted``, ``spent_today``,
+``task_spend`` and ``stats``.
 """
 
 from escalator.store.db import TaskLog, open_log
 from escalator.store.records import (
     AttemptRecord,
+    CallRecord,
     EventKind,
     EventRecord,
     LabelRecord,
@@ -17,6 +20,7 @@ from escalator.store.records import (
 
 __all__ = [
     "AttemptRecord",
+    "CallRecord",
     "EventKind",
     "EventRecord",
     "LabelRecord",

@@ -27,11 +27,13 @@ from typing import Any
 from escalator.config import Config, default_config
 from escalator.errors import InputError
 from escalator.redact import redact, redact_data
+from escalator.store import ledger
 from escalator.store.health import log_error, log_errors, probe_write
 from escalator.store.migrations import migrate
 from escalator.store.records import (
     ATTEMPT_OUTCOMES,
     AttemptRecord,
+    CallRecord,
     EventKind,
     EventRecord,
     LabelRecord,
@@ -364,11 +366,19 @@ class TaskLog:
 
     # ------------------------------------------------------------------ attempts
 
-    def add_attempt(self, attempt: AttemptRecord, verdicts: Sequence[VerdictRecord] = ()) -> int:
+    def add_attempt(
+        self,
+        attempt: AttemptRecord,
+        verdicts: Sequence[VerdictRecord] = (),
+        *,
+        charge: bool = True,
+    ) -> int:
         """Record an attempt and its verdicts (``verdicts``, else ``attempt.verdicts``).
 
-        Adds the attempt's tokens, cost and latency to the task's totals in the same
-        transaction. Returns the attempt id.
+        Counts the attempt and its latency on the task in the same transaction. With
+        ``charge`` (for callers without a ledger of their own: imports, seeds) the worker
+        call behind the attempt goes into the ledger too; the engine passes False, having
+        reserved and settled that call itself. Returns the attempt id.
         """
         if attempt.outcome not in ATTEMPT_OUTCOMES:
             raise InputError(
@@ -413,18 +423,12 @@ class TaskLog:
             attempt_id = _returned_id(cur)
             for v in verdicts or attempt.verdicts:
                 _insert_verdict(db, attempt_id, v)
-            db.execute(
-                "UPDATE tasks SET attempts = attempts + 1, tokens_in = tokens_in + ?, "
-                "tokens_out = tokens_out + ?, cost_usd = cost_usd + ?, "
-                "latency_ms = latency_ms + ?, updated_at = ? WHERE task_id = ?",
-                (
-                    attempt.tokens_in,
-                    attempt.tokens_out,
-                    attempt.cost_usd,
-                    attempt.latency_ms,
-                    utc_now(),
-                    tid,
-                ),
+            if charge and (attempt.tokens_in or attempt.tokens_out or attempt.cost_usd):
+                ledger.insert_done(db, _worker_call(tid, n, attempt, created))
+            db.execute(  # spend is added by the ledger, never by attempts
+                "UPDATE tasks SET attempts = attempts + 1, latency_ms = latency_ms + ?, "
+                "updated_at = ? WHERE task_id = ?",
+                (attempt.latency_ms, utc_now(), tid),
             )
         return attempt_id
 
@@ -504,17 +508,53 @@ class TaskLog:
     # ------------------------------------------------------------------ money
 
     def spent_today(self, task_type: str, now: datetime | None = None) -> float:
-        """USD spent on attempts created today (UTC) for tasks of ``task_type``."""
-        moment = (now or datetime.now(UTC)).astimezone(UTC)
-        start = moment.replace(hour=0, minute=0, second=0, microsecond=0)
-        end = start + timedelta(days=1)
-        rows = self._query(
-            "SELECT coalesce(sum(a.cost_usd), 0) FROM attempts a "
-            "JOIN tasks t ON t.task_id = a.task_id "
-            "WHERE t.task_type = ? AND a.created_at >= ? AND a.created_at < ?",
-            (str(task_type), utc_iso(start), utc_iso(end)),
-        )
-        return float(rows[0][0])
+        """USD the ledger counts today (UTC) for tasks of ``task_type`` (calls still in
+        flight at their worst case)."""
+        with self._lock, log_errors(self.path):
+            return ledger.spent_today(self._conn, task_type, now)
+
+    def reserve_call(self, call: CallRecord, check: ledger.BudgetCheck) -> int:
+        """Before a model call: ``check(spent_on_task, spent_today)`` against the ledger
+        and the call's reservation, in one write transaction (``check`` raises to refuse:
+        nothing is reserved then). Returns the call's id for ``settle_call``."""
+        tid = self.resolve_id(call.task_id)
+        with self._write() as db:
+            task_type = db.execute(
+                "SELECT task_type FROM tasks WHERE task_id = ?", (tid,)
+            ).fetchall()[0][0]
+            return ledger.insert_reserved(db, replace(call, task_id=tid), str(task_type), check)
+
+    def settle_call(self, call_id: int, call: CallRecord) -> None:
+        """After a model call: its real figures, added to the task's totals at once."""
+        if call.state not in ledger.CALL_STATES:
+            raise InputError(
+                f"call state {call.state!r} is invalid; use one of " + ", ".join(ledger.CALL_STATES)
+            )
+        with self._write() as db:
+            ledger.settle(db, call_id, call)
+
+    def add_call(self, call: CallRecord) -> int:
+        """Record a call that already happened (no budget check): imports, seeds, replays."""
+        tid = self.resolve_id(call.task_id)
+        with self._write() as db:
+            return ledger.insert_done(db, replace(call, task_id=tid))
+
+    def calls(self, task_id: str) -> list[CallRecord]:
+        """A task's model calls in order: the ledger its spend is summed from."""
+        tid = self.resolve_id(task_id)
+        rows = self._query("SELECT * FROM calls WHERE task_id = ? ORDER BY id", (tid,))
+        return [
+            CallRecord(
+                **{**_row_fields(r, CallRecord), "tokens_estimated": bool(r["tokens_estimated"])}
+            )
+            for r in rows
+        ]
+
+    def task_spend(self, task_id: str) -> ledger.Spend:
+        """What the ledger says a task's calls cost."""
+        tid = self.resolve_id(task_id)
+        with self._lock, log_errors(self.path):
+            return ledger.spend_of(self._conn, tid)
 
     def stats(self) -> dict[str, Any]:
         """The analytics of ``escalator stats`` as a JSON-ready dict."""
@@ -526,7 +566,9 @@ class TaskLog:
         """Per attempt: task type, task outcome, model, outcome, cost, latency (for analytics)."""
         return self._query(
             "SELECT a.task_id, t.task_type, t.outcome AS task_outcome, t.final_model, "
-            "a.model, a.outcome, a.cost_usd, a.latency_ms, a.tokens_in, a.tokens_out "
+            "a.model, a.outcome, (SELECT coalesce(sum(c.cost_usd), 0) FROM calls c "
+            "WHERE c.task_id = a.task_id AND c.attempt_n = a.n) AS cost_usd, "
+            "a.latency_ms, a.tokens_in, a.tokens_out "
             "FROM attempts a JOIN tasks t ON t.task_id = a.task_id ORDER BY a.task_id, a.n"
         )
 
@@ -547,7 +589,9 @@ class TaskLog:
             "AND e.kind = 'review_rejected') AS rejected, "
             "EXISTS (SELECT 1 FROM events e WHERE e.task_id = t.task_id "
             "AND e.kind = 'review_approved') AS approved, "
-            "a.n, a.model, a.outcome, a.label, a.error_kind, a.cost_usd, a.tokens_in, "
+            "a.n, a.model, a.outcome, a.label, a.error_kind, "
+            "(SELECT coalesce(sum(c.cost_usd), 0) FROM calls c WHERE c.task_id = a.task_id "
+            "AND c.attempt_n = a.n) AS cost_usd, a.tokens_in, "
             "a.tokens_out, a.latency_ms, a.policy, "
             f"(SELECT {statuses} FROM verdicts v "
             "WHERE v.attempt_id = a.id) AS statuses "
@@ -627,6 +671,22 @@ def _task_from_row(row: Row) -> TaskRecord:
 def _next_attempt_n(db: SqlConnection, task_id: str) -> int:
     rows = db.execute("SELECT coalesce(max(n), 0) FROM attempts WHERE task_id = ?", (task_id,))
     return int(rows.fetchall()[0][0]) + 1
+
+
+def _worker_call(task_id: str, n: int, attempt: AttemptRecord, created: str) -> CallRecord:
+    return CallRecord(
+        task_id=task_id,
+        role="worker",
+        model=attempt.model,
+        provider=attempt.provider,
+        attempt_n=n,
+        tokens_in=attempt.tokens_in,
+        tokens_out=attempt.tokens_out,
+        tokens_estimated=attempt.tokens_estimated,
+        cost_usd=attempt.cost_usd,
+        latency_ms=attempt.latency_ms,
+        created_at=created,
+    )
 
 
 def _insert_verdict(db: SqlConnection, attempt_id: int, v: VerdictRecord) -> None:

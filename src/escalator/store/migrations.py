@@ -9,6 +9,7 @@ migration: add a new one.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from contextlib import suppress
 
@@ -177,6 +178,72 @@ def m007_classification_labels(db: SqlConnection) -> None:
         """
     )
     db.execute("CREATE INDEX idx_labels_created ON labels(created_at)")
+
+
+@migration
+def m008_spend_ledger(db: SqlConnection) -> None:
+    """The ledger of spend: one row per model call (store/ledger.py). Earlier spend is
+    carried over: each attempt's call, each repeated answer (then an event), and what a
+    task's total held beyond those (its checker calls) as one ``unattributed`` row."""
+    db.execute(
+        """
+        CREATE TABLE calls (
+            id INTEGER PRIMARY KEY,
+            task_id TEXT NOT NULL REFERENCES tasks(task_id) ON DELETE CASCADE,
+            role TEXT NOT NULL,
+            model TEXT NOT NULL,
+            provider TEXT NOT NULL DEFAULT '',
+            attempt_n INTEGER,
+            state TEXT NOT NULL,
+            reserved_usd REAL NOT NULL DEFAULT 0,
+            tokens_in INTEGER NOT NULL DEFAULT 0,
+            tokens_out INTEGER NOT NULL DEFAULT 0,
+            tokens_estimated INTEGER NOT NULL DEFAULT 0,
+            cost_usd REAL NOT NULL DEFAULT 0,
+            latency_ms REAL NOT NULL DEFAULT 0,
+            finish_reason TEXT,
+            created_at TEXT NOT NULL,
+            settled_at TEXT
+        )
+        """
+    )
+    db.execute("CREATE INDEX idx_calls_created ON calls(created_at)")
+    db.execute("CREATE INDEX idx_calls_task ON calls(task_id)")
+    db.execute(
+        "INSERT INTO calls (task_id, role, model, provider, attempt_n, state, tokens_in, "
+        "tokens_out, tokens_estimated, cost_usd, latency_ms, created_at, settled_at) "
+        "SELECT task_id, 'worker', model, provider, n, 'done', tokens_in, tokens_out, "
+        "tokens_estimated, cost_usd, latency_ms, created_at, created_at FROM attempts "
+        "WHERE tokens_in > 0 OR tokens_out > 0 OR cost_usd > 0"
+    )
+    repeats = db.execute(
+        "SELECT task_id, from_model, detail, at FROM events WHERE kind = 'identical_retry' "
+        "ORDER BY id"
+    ).fetchall()
+    for task_id, model, detail, at in repeats:
+        d = json.loads(detail or "{}")
+        db.execute(
+            "INSERT INTO calls (task_id, role, model, state, tokens_in, tokens_out, cost_usd, "
+            "latency_ms, created_at, settled_at) VALUES (?, 'worker', ?, 'done', ?, ?, ?, ?, ?, ?)",
+            (
+                task_id,
+                model or "",
+                int(d.get("tokens_in") or 0),
+                int(d.get("tokens_out") or 0),
+                float(d.get("cost_usd") or 0.0),
+                float(d.get("latency_ms") or 0.0),
+                at,
+                at,
+            ),
+        )
+    db.execute(
+        "INSERT INTO calls (task_id, role, model, state, cost_usd, created_at, settled_at) "
+        "SELECT t.task_id, 'unattributed', coalesce(t.checker, ''), 'done', "
+        "t.cost_usd - coalesce(s.cost, 0), t.updated_at, t.updated_at "
+        "FROM tasks t LEFT JOIN (SELECT task_id, sum(cost_usd) AS cost FROM calls "
+        "GROUP BY task_id) s ON s.task_id = t.task_id "
+        "WHERE t.cost_usd - coalesce(s.cost, 0) > 1e-12"
+    )
 
 
 def _ensure_table(db: SqlConnection) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 __all__ = [
     "ATTEMPT_OUTCOMES",
     "AttemptRecord",
+    "CallRecord",
     "EventKind",
     "EventRecord",
     "LabelRecord",
@@ -45,6 +46,9 @@ class EventKind(StrEnum):
     INTERRUPTED = "interrupted"
     IDENTICAL_RETRY = "identical_retry"
     AGREEMENT_CHOICE = "agreement_choice"
+    APPLY_FAILED = "apply_failed"
+    RESUMED = "resumed"
+    CRASHED = "crashed"
 
 
 def utc_now() -> str:
@@ -179,6 +183,37 @@ class AttemptRecord:
         data = asdict(self)
         data["verdicts"] = [v.to_json() for v in self.verdicts]
         return data
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One model call of a task, as the ledger of spend holds it.
+
+    ``role``: ``worker`` (every answer asked of a worker, retries and repeated answers
+    included), ``checker`` (the semantic validator's reviewer) or ``classifier``.
+    ``attempt_n`` is the attempt the call served (None: no attempt row, e.g. an answer
+    identical to the last one). ``state``: ``reserved`` (sent, not answered yet; counted
+    at ``reserved_usd``, its worst case), ``done`` or ``failed`` (no answer: nothing billed).
+    """
+
+    task_id: str
+    role: str
+    model: str
+    provider: str = ""
+    attempt_n: int | None = None
+    state: str = "reserved"
+    reserved_usd: float = 0.0
+    tokens_in: int = 0
+    tokens_out: int = 0
+    tokens_estimated: bool = False
+    cost_usd: float = 0.0
+    latency_ms: float = 0.0
+    finish_reason: str | None = None
+    created_at: str = ""
+    id: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
 
 
 @dataclass(frozen=True)
