@@ -7,10 +7,13 @@ sandbox, the task log and the final write to the user's workspace.
 One task flows through these modules:
 
 - ``session``: the entry points (``run_task``, ``resume_task``) and their resources;
+- ``boundary``: whatever stops a task, it ends recorded (interrupted, failed, or stopped
+  with a recovery file when the task log cannot be written);
 - ``loop``: the walk up the chain, model by model;
 - ``fit``: the worker's prompt, cut or refused to fit the model's context;
 - ``approval``: asking before the first paid call;
-- ``spend``: worst case of a call, the task's ledger, the metered checker;
+- ``spend``: worst case of a call, each call reserved and settled in the task log's
+  ledger of spend, the metered checker;
 - ``attempt``: one model call, its edit parsed and validated, as a typed outcome;
 - ``validation``: the change validated in a sandbox;
 - ``pool``: agreement across models' passing candidates;

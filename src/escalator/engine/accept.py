@@ -7,6 +7,7 @@ from typing import Any
 from escalator.apply import apply_changes
 from escalator.engine.context import TaskRun
 from escalator.engine.contracts import ProgressKind, TaskResult
+from escalator.engine.offload import offload
 from escalator.engine.state import Candidate
 from escalator.errors import InputError
 from escalator.pricing import cloud_only_cost
@@ -17,7 +18,7 @@ from escalator.task import Outcome
 __all__ = ["accept", "finish", "park"]
 
 
-def accept(run: TaskRun, candidate: Candidate) -> TaskResult:
+async def accept(run: TaskRun, candidate: Candidate) -> TaskResult:
     """Apply a validated candidate to the workspace (unless dry run) and finish the task."""
     validators = honest_validation(run, candidate)
     if run.config.chain_for(run.plan.task_type).review_passed:
@@ -39,7 +40,9 @@ def accept(run: TaskRun, candidate: Candidate) -> TaskResult:
             chosen=candidate,
         )
     try:
-        applied = apply_changes(run.request.workspace, candidate.files, candidate.original_hashes)
+        applied = await offload(
+            apply_changes, run.request.workspace, candidate.files, candidate.original_hashes
+        )
     except (InputError, OSError) as exc:
         return _unapplied(run, candidate, exc)
     if not applied.applied:

@@ -13,6 +13,7 @@ from escalator.engine import pool
 from escalator.engine.context import TaskRun
 from escalator.engine.contracts import ProgressKind
 from escalator.engine.files import gather_files, judge_answer
+from escalator.engine.offload import offload
 from escalator.engine.state import Candidate
 from escalator.engine.validation import validate_change, verdict_record
 from escalator.errors import ProviderError
@@ -93,7 +94,7 @@ async def run_attempt(
     The call is reserved in the ledger first (``BudgetExceeded`` when its worst case does
     not fit) and settled with its real cost before anything else reads the answer."""
     n = run.state.attempts + 1
-    call_id = run.ledger.reserve(spec, "worker", worst_case)
+    call_id = await offload(run.ledger.reserve, spec, "worker", worst_case)
     run.emit(
         ProgressKind.ATTEMPT_START,
         f"{spec.key} attempt {attempt_in_model}",
@@ -103,7 +104,7 @@ async def run_attempt(
     try:
         response = await run.fleet.model(spec.key).chat(chat)
     except ProviderError as exc:
-        run.ledger.release(call_id)
+        await offload(run.ledger.release, call_id)
         return _provider_failed(run, spec, n, attempt_in_model, exc)
     except BaseException:
         with suppress(Exception):  # the task is stopping; its boundary records why
@@ -111,7 +112,7 @@ async def run_attempt(
         raise
     run.answers.append(response)  # paid for: kept for a recovery file should the log fail
     output = normalise_output(response.text)
-    run.ledger.settle(call_id, response, attempt_n=n)
+    await offload(run.ledger.settle, call_id, response, n)
     if last is not None and output == last:
         return _repeated(run, spec, response, output, attempt_in_model)
     run.state.attempts = n
@@ -130,7 +131,7 @@ async def run_attempt(
     )
     if response.truncated:
         return _truncated(run, spec, record, response.finish_reason)
-    files = gather_files(run.request.workspace, run.request.files)
+    files = await offload(gather_files, run.request.workspace, run.request.files)
     try:
         edits = parse_edits(response.text, edit_format=spec.edit_format, files=files)
     except EditParseError as exc:

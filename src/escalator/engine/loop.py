@@ -11,6 +11,7 @@ from escalator.engine.contracts import ProgressKind, TaskResult
 from escalator.engine.decide import Accept, Escalate, decide
 from escalator.engine.files import gather_files
 from escalator.engine.fit import TooLarge, fit_worker_request
+from escalator.engine.offload import offload
 from escalator.errors import BudgetExceeded
 from escalator.guard import Approval
 from escalator.pricing import worst_case_usd
@@ -30,7 +31,7 @@ async def walk_chain(run: TaskRun, start: int) -> TaskResult:
             final = await _run_model(run, index)
             if final is None and pool.local_phase_ends(run, index):
                 settled = await pool.settle_agreement(run, final=False)
-                final = accept(run, settled) if settled is not None else None
+                final = await accept(run, settled) if settled is not None else None
             if final is not None:
                 return final
         return await _after_last(run)
@@ -55,7 +56,7 @@ async def _run_model(run: TaskRun, index: int) -> TaskResult | None:
     spec = run.config.registry.get(run.plan.chain[index])
     if spec.is_paid and run.paid.denied:
         return None
-    files = gather_files(run.request.workspace, run.request.files)
+    files = await offload(gather_files, run.request.workspace, run.request.files)
     last_output: str | None = None
     for attempt_in_model in range(1, run.plan.attempts_per_model + 1):
         fitted = await fit_worker_request(run, spec, files, attempt_in_model)
@@ -75,7 +76,7 @@ async def _run_model(run: TaskRun, index: int) -> TaskResult | None:
         outcome = await run_attempt(run, spec, fitted.chat, attempt_in_model, last_output, worst)
         decision = decide(outcome)
         if isinstance(decision, Accept):
-            return accept(run, decision.candidate)
+            return await accept(run, decision.candidate)
         if isinstance(decision, Escalate):
             return None
         if decision.prior is not None:
@@ -88,7 +89,7 @@ async def _after_last(run: TaskRun) -> TaskResult:
     """No model was accepted on the way: settle agreement, else review or skip."""
     settled = await pool.settle_agreement(run, final=True)
     if settled is not None:
-        return accept(run, settled)
+        return await accept(run, settled)
     best = run.state.best
     if run.paid.denied and run.plan.after_last != "manual_review":
         return finish(

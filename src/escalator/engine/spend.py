@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from escalator.engine.offload import offload
 from escalator.guard import Budgets
 from escalator.pricing import worst_case_usd
 from escalator.providers.base import ChatModel, ChatRequest, ChatResponse, TokenCallback
@@ -105,11 +106,11 @@ class MeteredModel:
         self, request: ChatRequest, on_token: TokenCallback | None = None
     ) -> ChatResponse:
         worst = worst_case_usd(self.spec, estimate_prompt_tokens(request), request.max_tokens)
-        call_id = self.ledger.reserve(self.spec, self.role, worst)
+        call_id = await offload(self.ledger.reserve, self.spec, self.role, worst)
         try:
             response = await self.inner.chat(request, on_token)
         except BaseException:
             self.ledger.release(call_id)
             raise
-        self.ledger.settle(call_id, response)
+        await offload(self.ledger.settle, call_id, response)
         return response

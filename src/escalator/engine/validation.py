@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 from escalator.engine.context import TaskRun
+from escalator.engine.offload import offload
 from escalator.engine.spend import MeteredModel
 from escalator.engine.state import Candidate
 from escalator.providers.base import ChatModel
@@ -22,12 +24,8 @@ async def validate_change(
 ) -> tuple[Candidate, ValidationReport]:
     """Apply ``changes`` in a sandbox copy of the workspace and run the validators on it."""
     limits = SandboxLimits.from_config(run.config.validation)
-    with Sandbox.create(run.request.workspace, limits) as box:
-        for rel, text in changes.items():
-            if text is None:
-                box.delete(rel)
-            else:
-                box.write_text(rel, text)
+    box = await offload(_sandbox_with, run.request.workspace, limits, changes)
+    try:
         checker = _checker_model(run)
         validators = run.plan.validators
         spec_ = ValidationSpec(
@@ -45,17 +43,40 @@ async def validate_change(
                 box, replace(spec_, validators=("semantic",), checker=checker)
             )
             report = merge_reports(report, review)
-        candidate = Candidate(
-            model=spec.key,
-            attempt=n,
-            files=box.changed_files(),
-            diff=box.diff(),
-            original_hashes=box.original_hashes(),
-            confidence=report.confidence,
-            passed=report.passed,
-            validators_passed=sum(1 for v in report.verdicts if v.status == "passed"),
-        )
+        candidate = await offload(_candidate, box, spec.key, n, report)
+    finally:
+        await offload(box.close)
     return candidate, report
+
+
+def _sandbox_with(
+    workspace: Path, limits: SandboxLimits, changes: dict[str, str | None]
+) -> Sandbox:
+    """A sandbox copy of the workspace with ``changes`` written in (blocking)."""
+    box = Sandbox.create(workspace, limits)
+    try:
+        for rel, text in changes.items():
+            if text is None:
+                box.delete(rel)
+            else:
+                box.write_text(rel, text)
+    except BaseException:
+        box.close()
+        raise
+    return box
+
+
+def _candidate(box: Sandbox, model: str, n: int, report: ValidationReport) -> Candidate:
+    return Candidate(
+        model=model,
+        attempt=n,
+        files=box.changed_files(),
+        diff=box.diff(),
+        original_hashes=box.original_hashes(),
+        confidence=report.confidence,
+        passed=report.passed,
+        validators_passed=sum(1 for v in report.verdicts if v.status == "passed"),
+    )
 
 
 def _checker_model(run: TaskRun) -> ChatModel | None:
