@@ -61,7 +61,9 @@ class CliRun:
         assert "Traceback" not in self.stderr, self.stderr
         errors = [line for line in self.stderr.splitlines() if line.startswith("error: ")]
         assert len(errors) == 1, self.stderr  # progress lines may come before it
-        assert self.stdout == "", self.stdout
+        if self.stdout.strip():  # under --json: the same error as one JSON object
+            doc = json.loads(self.stdout)
+            assert doc["exit_code"] == code and f"error: {doc['error']}" == errors[0], doc
         return errors[0]
 
 
