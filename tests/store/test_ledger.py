@@ -64,7 +64,7 @@ def test_checker_calls_count_against_the_daily_budget(log: TaskLog) -> None:
 
 def test_the_migration_carries_earlier_spend_into_the_ledger(tmp_path: Path) -> None:
     db = SqlConnection(sqlite3.connect(tmp_path / "old.db", isolation_level=None), "sqlite")
-    migrate(db, upto="m006_task_arm")
+    migrate(db, upto="m007_classification_labels")
     db.execute(
         "INSERT INTO tasks (task_id, timestamp, task_type, description, outcome, cost_usd, "
         "checker, updated_at) VALUES ('t1', '2026-11-01T00:00:00+00:00', 'quick_edit', 'd', "

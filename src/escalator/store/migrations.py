@@ -222,6 +222,8 @@ def m008_spend_ledger(db: SqlConnection) -> None:
     ).fetchall()
     for task_id, model, detail, at in repeats:
         d = json.loads(detail or "{}")
+        if not d.get("cost_usd") and not d.get("tokens_out"):
+            continue  # newer logs record a repeated answer as an attempt (carried above)
         db.execute(
             "INSERT INTO calls (task_id, role, model, state, tokens_in, tokens_out, cost_usd, "
             "latency_ms, created_at, settled_at) VALUES (?, 'worker', ?, 'done', ?, ?, ?, ?, ?, ?)",
