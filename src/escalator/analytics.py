@@ -11,13 +11,11 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from escalator.config import Config
+from escalator.store import TaskLog
 from escalator.task import Outcome, TaskType
-
-if TYPE_CHECKING:
-    from escalator.store.db import TaskLog
 
 __all__ = [
     "CLOUD_ONLY_DEFINITION",

@@ -14,7 +14,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from escalator.cli.main import cli
-from escalator.cli.run import diffstat
+from escalator.cli.result_text import diffstat
 from tests.engine.conftest import BUGGY, FIXED, TESTS, WRONG, whole
 from tests.fakes import LMStudioFake
 from tests.mcp._support import child_env

@@ -144,6 +144,6 @@ def test_too_little_evidence_suggests_nothing(config: Config) -> None:
 def test_stats_dict_is_json_ready(log: TaskLog, seeded: dict[str, list[str]]) -> None:
     import json
 
-    data = json.loads(json.dumps(log.stats()))
+    data = json.loads(json.dumps(compute_stats(log).to_json()))
     assert data["by_model"]["haiku"]["by_type"]["complex_architecture"]["task_pass_rate"] == 0.8333
     assert data["suggestions"][0]["kind"] == "drop_model"

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from escalator.analytics import compute_stats
 from escalator.store import AttemptRecord, open_log
 
 WRITER = textwrap.dedent(
@@ -91,7 +92,7 @@ def test_several_processes_write_at_once(tmp_path: Path) -> None:
         assert len(tasks) == 60
         assert all(t.outcome == "passed" and t.attempts == 2 for t in tasks)
         assert {t.description for t in tasks} == {f"w{i}-{j}" for i in range(4) for j in range(15)}
-        stats = log.stats()
+        stats = compute_stats(log).to_json()
     assert stats["by_model"]["gemini-flash"]["passes"] == 60
     assert stats["cost_usd"] == pytest.approx(0.12)
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from escalator.analytics import compute_stats
 from escalator.cli.main import cli
 from escalator.store import AttemptRecord, EventRecord, TaskRecord, open_log
 from escalator.store.migrations import MIGRATIONS, applied_migrations, migrate
@@ -81,7 +82,7 @@ def test_log_migrate_copies_a_sqlite_log_into_postgres(tmp_path: Path, pg_url: s
             log.add_event(EventRecord(tid, "escalation", from_model="qwen3-30b", to_model="haiku"))
             log.update_task(tid, outcome="passed", final_model="haiku")
             ids.append(tid)
-        before = log.stats()
+        before = compute_stats(log).to_json()
         listing = [t.task_id for t in log.list_tasks()]
     argv = ["log", "migrate", "--db", str(source), "--to", pg_url]
     result = CliRunner().invoke(cli, [*argv, "--json"])
@@ -89,7 +90,7 @@ def test_log_migrate_copies_a_sqlite_log_into_postgres(tmp_path: Path, pg_url: s
     report = json.loads(result.output)
     assert report["copied"]["tasks"] == 3 and report["copied"]["attempts"] == 6
     with open_log(pg_url) as log:
-        assert log.stats() == before
+        assert compute_stats(log).to_json() == before
         assert [t.task_id for t in log.list_tasks()] == listing
         assert [a.model for a in log.attempts(ids[0])] == ["qwen3-30b", "haiku"]
         assert log.get_task(ids[1]).escalations == 1
@@ -123,5 +124,5 @@ def test_the_same_log_reads_the_same_on_both_backends(tmp_path: Path, pg_url: st
                 for r in log.learning_facts()
             ]
             chains = sorted((str(r["task_type"]), json.loads(r["chain"])) for r in log.chains_run())
-            results.append((log.stats(), facts, chains))
+            results.append((compute_stats(log).to_json(), facts, chains))
     assert results[0] == results[1]

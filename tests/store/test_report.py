@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from escalator.analytics import compute_stats
 from escalator.cli.main import cli
-from escalator.cli.report import render_report
+from escalator.cli.report_html import render_report
 from escalator.store import TaskLog, TaskRecord
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -20,7 +20,7 @@ from escalator.classify._methods import (
 )
 from escalator.cli import classify_learn as learn
 from escalator.cli.common import emit_json, get_config, handle_errors, json_option
-from escalator.cli.log import db_option
+from escalator.cli.tasklog import db_option
 from escalator.config import Config
 from escalator.errors import InputError
 from escalator.providers import open_fleet

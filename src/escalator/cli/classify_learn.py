@@ -19,7 +19,7 @@ from escalator.classify._train import (
     write_model,
 )
 from escalator.cli.common import get_config
-from escalator.cli.log import open_cli_log
+from escalator.cli.tasklog import open_cli_log
 from escalator.errors import InputError
 from escalator.store import LabelRecord, TaskLog
 from escalator.task import TaskType

@@ -48,7 +48,7 @@ def write_report(db_path: Path, out: Path) -> str | None:
     """Write ``escalator report`` for the log at ``db_path``; None when that is unavailable."""
     try:
         from escalator.analytics import compute_stats
-        from escalator.cli.report import RECENT_TASKS, render_report
+        from escalator.cli.report_html import RECENT_TASKS, render_report
         from escalator.store import open_log
     except ImportError:
         return None

@@ -12,27 +12,15 @@ from rich.table import Table
 
 from escalator.analytics import Stats, compute_stats, format_rate, format_usd
 from escalator.cli.common import emit_json, get_config, handle_errors, json_option
+from escalator.cli.tasklog import db_option, open_cli_log, stats_headline
 from escalator.errors import InputError, TaskLogError
 from escalator.experiments import TypeArms, compare_arms
-from escalator.store import AttemptRecord, EventRecord, TaskLog, TaskRecord, open_log
+from escalator.store import AttemptRecord, EventRecord, TaskRecord, open_log
 from escalator.store.sql import is_postgres_url
 from escalator.store.transfer import copy_log
 from escalator.task import Outcome, TaskType
 
-__all__ = ["db_option", "log_command", "open_cli_log", "stats_command", "stats_headline"]
-
-db_option = click.option(
-    "--db",
-    "db_path",
-    default=None,
-    metavar="PATH|URL",
-    help="Task log: a SQLite file or a postgresql:// URL (default: the config's store).",
-)
-
-
-def open_cli_log(ctx: click.Context, db_path: str | None) -> TaskLog:
-    """The log named by --db (which must exist), else the configured one."""
-    return open_log(db_path, config=get_config(ctx), create=db_path is None)
+__all__ = ["log_command", "stats_command"]
 
 
 def _console() -> Console:
@@ -302,20 +290,3 @@ def _model_table(stats: Stats) -> Table:
             *cells,
         )
     return table
-
-
-def stats_headline(stats: Stats) -> str:
-    """The one-line summary that ``stats`` and the report both show."""
-    saved = "-" if stats.savings_pct is None else f"{stats.savings_pct:.0f}%"
-    forced = (
-        f", {stats.approved_by_reviewer} approved by a reviewer despite failing checks"
-        if stats.approved_by_reviewer
-        else ""
-    )
-    return (
-        f"{stats.tasks} tasks: {stats.passed} passed validation "
-        f"({format_rate(stats.pass_rate)}){forced}, "
-        f"{format_rate(stats.escalation_rate)} escalated; "
-        f"cost {format_usd(stats.cost_usd)} vs cloud-only "
-        f"{format_usd(stats.cloud_only_cost_usd)} (saved {format_usd(stats.savings_usd)}, {saved})"
-    )

@@ -12,7 +12,7 @@ import click
 from rich.console import Console
 
 from escalator.cli.common import emit_json, get_config, handle_errors, json_option
-from escalator.cli.log import db_option, open_cli_log
+from escalator.cli.tasklog import db_option, open_cli_log
 from escalator.config import Config, PolicyMode
 from escalator.errors import InputError
 from escalator.learn import Trace, policy_for, traces_from_log

@@ -10,7 +10,7 @@ from escalator import review as review_ops
 from escalator.cli.common import emit_json, get_config, handle_errors, json_option
 from escalator.cli.interrupt import TaskIdTap, run_interruptible
 from escalator.cli.progress import ProgressDisplay
-from escalator.cli.run import print_result
+from escalator.cli.result_text import print_result
 from escalator.engine import RunOptions, resume_task
 from escalator.store import TaskLog, open_log
 from escalator.task import Outcome

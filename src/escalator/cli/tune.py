@@ -8,7 +8,7 @@ from rich.console import Console
 from rich.table import Table
 
 from escalator.cli.common import emit_json, get_config, handle_errors, json_option
-from escalator.cli.log import db_option, open_cli_log
+from escalator.cli.tasklog import db_option, open_cli_log
 from escalator.config import find_config_file
 from escalator.learn import traces_from_log
 from escalator.learn.apply import AppliedTune, apply_proposal

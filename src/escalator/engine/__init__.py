@@ -25,7 +25,13 @@ One task flows through these modules:
 
 from typing import TYPE_CHECKING, Any
 
-from escalator.engine.contracts import ApprovalRequest, ProgressEvent, RunOptions, TaskResult
+from escalator.engine.contracts import (
+    ApprovalRequest,
+    ProgressEvent,
+    ProgressKind,
+    RunOptions,
+    TaskResult,
+)
 
 if TYPE_CHECKING:
     from escalator.engine.session import resume_task, run_task
@@ -33,6 +39,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ApprovalRequest",
     "ProgressEvent",
+    "ProgressKind",
     "RunOptions",
     "TaskResult",
     "resume_task",

@@ -556,12 +556,6 @@ class TaskLog:
         with self._lock, log_errors(self.path):
             return ledger.spend_of(self._conn, tid)
 
-    def stats(self) -> dict[str, Any]:
-        """The analytics of ``escalator stats`` as a JSON-ready dict."""
-        from escalator.analytics import compute_stats
-
-        return compute_stats(self).to_json()
-
     def attempt_facts(self) -> list[Row]:
         """Per attempt: task type, task outcome, model, outcome, cost, latency (for analytics)."""
         return self._query(
