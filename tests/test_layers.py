@@ -10,7 +10,7 @@ Layers, lowest first; a module may import its own layer and the ones below, neve
     work, validate, classify, apply the pure steps of one task
     engine, review                  the escalation loop; the review queue
     analytics, experiments, bench,  what the task log says, A/B arms; benchmarks;
-    learn                           learned policy
+    learn, batch                    learned policy; many tasks from one file
     cli, mcpserver, escalator       the user interfaces and the public API
 
 Every import counts: at module level, inside functions, and under ``TYPE_CHECKING``.
@@ -34,7 +34,7 @@ LAYERS: list[set[str]] = [
     {"providers", "store", "sandbox"},
     {"work", "validate", "classify", "apply"},
     {"engine", "review"},
-    {"analytics", "experiments", "bench", "learn"},
+    {"analytics", "experiments", "bench", "learn", "batch"},
     {"cli", "mcpserver", "__init__", "__main__"},
 ]
 
