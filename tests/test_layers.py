@@ -3,7 +3,8 @@
 Layers, lowest first; a module may import its own layer and the ones below, never above:
 
     errors, task, registry,         plain data, and the project's files
-    workspace, languages
+    workspace, languages,           confinement, redaction, reaping (no escalator imports)
+    confine, redact, reaper
     config, live_config             the configuration (builds the registry)
     pricing, guard, plan            prices and strength, budgets and approval, the plan
     providers, store, sandbox       model endpoints, the task log, the sandbox
@@ -28,7 +29,7 @@ SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = SRC / "escalator"
 
 LAYERS: list[set[str]] = [
-    {"errors", "task", "registry", "languages", "workspace"},
+    {"errors", "task", "registry", "languages", "workspace", "confine", "redact", "reaper"},
     {"config", "config_template", "live_config"},
     {"pricing", "guard", "plan"},
     {"providers", "store", "sandbox"},
