@@ -70,3 +70,34 @@ def test_policy_from_log_follows_the_configured_mode(tmp_path: Path) -> None:
     with open_log(tmp_path / "t.db", config=learned) as log:
         assert isinstance(policy_from_log(learned, learned.policy, log), LearnedPolicy)
         assert isinstance(policy_from_log(static, static.policy, log), StaticPolicy)
+
+
+def test_labels_at_the_end_of_a_task() -> None:
+    from escalator.learn.labels import LoggedAttempt, label_attempts
+
+    attempts = [
+        LoggedAttempt(1, "a", "failed"),
+        LoggedAttempt(2, "b", "skipped"),
+        LoggedAttempt(3, "c", "skipped"),
+        LoggedAttempt(4, "d", "error"),
+        LoggedAttempt(5, "e", "passed"),
+    ]
+    passing = {"b#2", "c#3", "e#5"}
+    labels = label_attempts(
+        attempts, passing=passing, accepted={"b#2", "e#5"}, corroborated=True, task_passed=True
+    )
+    assert labels == {
+        1: Label.FAILED,
+        2: Label.VERIFIED,
+        3: Label.CONTRADICTED,
+        4: Label.ERROR,
+        5: Label.VERIFIED,
+    }
+    alone = label_attempts(
+        attempts, passing=passing, accepted={"e#5"}, corroborated=False, task_passed=True
+    )
+    assert alone[5] is Label.ACCEPTED_ALONE and alone[2] is Label.CONTRADICTED
+    none = label_attempts(
+        attempts, passing=passing, accepted=(), corroborated=False, task_passed=False
+    )
+    assert none[2] is Label.UNKNOWN and none[1] is Label.FAILED

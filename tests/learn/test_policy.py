@@ -192,3 +192,5 @@ def test_trust_is_learned_from_corroborated_precision() -> None:
     mid = policy.trust(T, "mid", configured=("mid",))
     assert not mid.trusted  # the configured list no longer decides once there is evidence
     assert policy.trust(T, "pricey", configured=("pricey",)).trusted  # no answers yet
+    local = LearnedPolicy(MODELS, settings(), [trace(("local", Label.VERIFIED, 0.0))] * 30)
+    assert not local.trust(T, "local", configured=()).trusted  # free: the configured list

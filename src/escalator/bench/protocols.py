@@ -65,9 +65,8 @@ class ProtocolResult:
     name: str
     policy: str
     summary: BenchSummary
-    wall_s: float  # the measured pass alone
+    wall_s: float
     tuned_on: int = 0
-    tune_wall_s: float = 0.0  # split: the tuning pass before it
 
     def to_json(self) -> dict[str, Any]:
         s = self.summary
@@ -85,7 +84,6 @@ class ProtocolResult:
             "paid_calls": len(paid_prompt_tokens(s.run)),
             "paid_prompt_tokens_median": _median(paid_prompt_tokens(s.run)),
             "wall_s": round(self.wall_s, 2),
-            "tune_wall_s": round(self.tune_wall_s, 2),
             "strongest_model": s.strongest,
             "strongest_pass_rate": round(strongest.pass_rate, 4),
             "strongest_cost_usd": round(strongest.cost_usd, 6),
@@ -214,8 +212,8 @@ def _split(
     learned, learned_wall = _pass(rest, options, PolicyMode.LEARNED, learned_db, keep_log=True)
     n = len(tune.problems)
     return {
-        "split_static": ProtocolResult("split_static", "static", static, static_wall, n, tune_wall),
+        "split_static": ProtocolResult("split_static", "static", static, static_wall, n),
         "split_learned": ProtocolResult(
-            "split_learned", "learned", learned, learned_wall, n, tune_wall
+            "split_learned", "learned", learned, learned_wall + tune_wall, n
         ),
     }

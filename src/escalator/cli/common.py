@@ -27,6 +27,15 @@ json_option = click.option(
 )
 
 
+policy_option = click.option(
+    "--policy",
+    type=click.Choice(["static", "learned"]),
+    default=None,
+    help="How the next model is chosen: static (the configured chain as written) or learned "
+    "(from the task log; the configured chain until there is evidence). Default: [policy] mode.",
+)
+
+
 def get_config(ctx: click.Context) -> Config:
     """The configuration named by the group's --config option (loaded once)."""
     root = ctx.find_root()

@@ -7,10 +7,11 @@ from pathlib import Path
 
 import click
 
-from escalator.cli.common import emit_json, get_config, handle_errors, json_option
+from escalator.cli.common import emit_json, get_config, handle_errors, json_option, policy_option
 from escalator.cli.interrupt import TaskIdTap, run_interruptible
 from escalator.cli.progress import NORMAL, QUIET, VERBOSE, ProgressDisplay, ask_approval
 from escalator.cli.result_text import print_result
+from escalator.config import PolicyMode
 from escalator.engine import RunOptions, run_task
 from escalator.errors import InputError
 from escalator.store import open_log
@@ -69,6 +70,7 @@ def parse_type(value: str | None) -> TaskType | None:
 @click.option("--db", type=click.Path(dir_okay=False), default=None, help="Task log file.")
 @click.option("-q", "--quiet", is_flag=True, help="Show only the result.")
 @click.option("-v", "--verbose", is_flag=True, help="Also show each verdict and its feedback.")
+@policy_option
 @json_option
 @click.pass_context
 @handle_errors
@@ -89,6 +91,7 @@ def run_command(
     db: str | None,
     quiet: bool,
     verbose: bool,
+    policy: str | None,
     as_json: bool,
 ) -> None:
     """Run DESCRIPTION on the cheapest model that can do it, proven by validators."""
@@ -125,6 +128,7 @@ def run_command(
         approver=display.approver(ask_approval) if interactive else None,
         on_progress=tap,
         chain=tuple(m.strip() for m in chain.split(",") if m.strip()) if chain else None,
+        policy_mode=PolicyMode(policy) if policy else None,
     )
     log = open_log(db, config=config)
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from escalator.apply import apply_changes
+from escalator.engine.choose import record_labels
 from escalator.engine.context import TaskRun
 from escalator.engine.contracts import ProgressKind, TaskResult
 from escalator.engine.offload import offload
@@ -140,6 +141,8 @@ def finish(
     if outcome != Outcome.AWAITING_APPROVAL:
         fields["state"] = run.saved_state(len(run.plan.chain))
     run.log.update_task(run.task_id, **fields)
+    if outcome != Outcome.AWAITING_APPROVAL:
+        record_labels(run, outcome, chosen)
     run.emit(ProgressKind.OUTCOME, f"{outcome.value}: {reason}", model=result.final_model)
     return result
 

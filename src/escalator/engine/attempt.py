@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from contextlib import suppress
 from dataclasses import dataclass, replace
+from typing import Any
 
 from escalator.engine import pool
+from escalator.engine.choose import brief_tokens
 from escalator.engine.context import TaskRun
 from escalator.engine.contracts import ProgressKind
 from escalator.engine.files import gather_files, judge_answer
@@ -128,6 +130,7 @@ async def run_attempt(
         cost_usd=response.cost_usd,
         latency_ms=response.latency_ms,
         outcome="failed",
+        **_policy_fields(run, attempt_in_model),
     )
     if response.truncated:
         return _truncated(run, spec, record, response.finish_reason)
@@ -142,6 +145,16 @@ async def run_attempt(
     if not ruling.allowed:
         return _rejected(run, spec, record, output, "edited_tests", ruling.feedback())
     return await _validated(run, spec, record, output, edits.files)
+
+
+def _policy_fields(run: TaskRun, attempt_in_model: int) -> dict[str, Any]:
+    """Which policy chose this model and why, and the size of the brief it was given."""
+    choice = run.choice
+    return {
+        "policy": choice.policy.value if choice is not None else None,
+        "policy_reason": choice.reason if choice is not None else None,
+        "brief_tokens": brief_tokens(run, attempt_in_model),
+    }
 
 
 async def _validated(
@@ -280,6 +293,7 @@ def _provider_failed(
         outcome="error",
         error_kind=exc.kind,
         error_message=str(exc),
+        **_policy_fields(run, attempt_in_model),
     )
     run.log.add_attempt(record, [], charge=False)
     run.emit(ProgressKind.ATTEMPT_DONE, f"{spec.key}: {exc.kind}: {exc}", model=spec.key, attempt=n)

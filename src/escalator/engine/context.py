@@ -11,11 +11,13 @@ from escalator.engine.contracts import ProgressEvent, ProgressKind, RunOptions
 from escalator.engine.spend import Ledger
 from escalator.engine.state import TaskState
 from escalator.guard import Budgets
+from escalator.learn import Choice, Policy, StaticPolicy
 from escalator.plan import Plan
 from escalator.providers import Fleet
 from escalator.providers.base import ChatResponse
 from escalator.store import EventKind, EventRecord, TaskLog
 from escalator.task import TaskRequest
+from escalator.validate.agreement import AgreementReport
 
 __all__ = ["PaidApproval", "TaskRun"]
 
@@ -42,6 +44,9 @@ class TaskRun:
     started: float = field(default_factory=time.monotonic)
     # every answer paid for in this run, kept for a recovery file should the log fail
     answers: list[ChatResponse] = field(default_factory=list)
+    policy: Policy = field(default_factory=StaticPolicy)
+    choice: Choice | None = None  # the policy's choice for the current model's turn
+    agreement_report: AgreementReport | None = None  # the latest cross-check of the pool
 
     def __post_init__(self) -> None:
         self.elapsed_before = self.state.latency_ms

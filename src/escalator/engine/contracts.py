@@ -7,6 +7,8 @@ from dataclasses import dataclass, field, fields
 from enum import Enum, StrEnum
 from typing import Any
 
+from escalator.config import PolicyMode
+from escalator.learn import Policy
 from escalator.task import Outcome, TaskType
 
 __all__ = [
@@ -73,7 +75,9 @@ class RunOptions:
 
     ``approve_paid``: True (``--yes``) approves paid models, False (``--no-paid``)
     refuses them, None asks ``approver`` or, when nobody can answer, follows the
-    configured cost-guard policy.
+    configured cost-guard policy. ``policy`` is a policy object shared across tasks
+    (e.g. the bench's, which learns online); else ``policy_mode`` (``--policy``) or the
+    configured ``[policy] mode`` decides, learned from the task log.
     """
 
     approve_paid: bool | None = None
@@ -83,6 +87,8 @@ class RunOptions:
     attempts_per_model: int | None = None
     apply: bool = True
     agreement: int | None = None
+    policy: Policy | None = None
+    policy_mode: PolicyMode | None = None
 
 
 @dataclass

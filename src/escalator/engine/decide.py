@@ -29,9 +29,12 @@ from escalator.errors import (
     RateLimited,
     SpendLimitReached,
 )
-from escalator.work.prompts import PriorAttempt
+from escalator.work.prompts import DISAGREED, PriorAttempt
 
 __all__ = ["ESCALATE_AT_ONCE", "Accept", "Decision", "Escalate", "Retry", "decide"]
+
+# The agreement validator's wording for a call on which two answers behave differently.
+DIFFERS = ": this gives "
 
 # Provider errors after which the same model is not tried again for this task (subclasses
 # included: CircuitOpen is an EndpointUnreachable). Others (BadRequest, MalformedResponse)
@@ -66,7 +69,10 @@ class Retry:
 
 @dataclass(frozen=True)
 class Escalate:
-    """Leave this model: the next one in the chain takes over."""
+    """Leave this model: the next one in the chain takes over; ``prior`` (if any) tells
+    the next models where the candidates disagreed."""
+
+    prior: PriorAttempt | None = None
 
 
 Decision = Accept | Retry | Escalate
@@ -83,9 +89,19 @@ def decide(outcome: AttemptOutcome) -> Decision:
             return Retry(output, prior)
         case Validated(report=report, accepted=accepted) if report.passed:
             return Accept(accepted)
-        case Validated(consensus=consensus) if consensus is not None:
+        case Validated(consensus=consensus, candidate=candidate) if consensus is not None:
             # passed the tests, but other models' answers disagree
-            return Escalate()
+            if DIFFERS not in consensus.reason:
+                return Escalate()
+            return Escalate(
+                PriorAttempt(
+                    model=candidate.model,
+                    attempt=candidate.attempt,
+                    diff="",
+                    feedback=consensus.reason,
+                    error=DISAGREED,
+                )
+            )
         case Validated(output=output, candidate=candidate, report=report):
             prior = PriorAttempt(
                 model=candidate.model,

@@ -68,6 +68,7 @@ def worker_request(
         same_model_retry=attempt_in_model > 1,
         max_tokens=spec.max_output_tokens,
         file_budget_chars=file_budget,
+        brief_tokens=run.config.policy.brief_tokens,
     )
 
 

@@ -1,4 +1,7 @@
-"""The walk up the chain: each model's attempts, escalation, and the end of the chain."""
+"""The walk up the chain: each model's attempts, escalation, and the end of the chain.
+
+Before each model's turn the policy (``choose``) names the model and the order of the
+rest; with the static policy that is the configured chain as written."""
 
 from __future__ import annotations
 
@@ -6,6 +9,7 @@ from escalator.engine import pool
 from escalator.engine.accept import accept, finish, park
 from escalator.engine.approval import approve_paid
 from escalator.engine.attempt import run_attempt
+from escalator.engine.choose import choose_at
 from escalator.engine.context import TaskRun
 from escalator.engine.contracts import ProgressKind, TaskResult
 from escalator.engine.decide import Accept, Escalate, decide
@@ -24,7 +28,8 @@ __all__ = ["walk_chain"]
 async def walk_chain(run: TaskRun, start: int) -> TaskResult:
     """Try the chain's models from ``start`` until one is accepted or the chain ends."""
     try:
-        for index in range(start, len(run.plan.chain)):
+        index = start
+        while index < len(run.plan.chain) and choose_at(run, index).model is not None:
             run.state.next_index = index  # where an interrupted task resumes
             if index > start or run.state.escalations < index:
                 _escalate(run, index)
@@ -34,6 +39,7 @@ async def walk_chain(run: TaskRun, start: int) -> TaskResult:
                 final = await accept(run, settled) if settled is not None else None
             if final is not None:
                 return final
+            index += 1
         return await _after_last(run)
     except BudgetExceeded as exc:
         run.event(
@@ -78,6 +84,8 @@ async def _run_model(run: TaskRun, index: int) -> TaskResult | None:
         if isinstance(decision, Accept):
             return await accept(run, decision.candidate)
         if isinstance(decision, Escalate):
+            if decision.prior is not None:
+                run.state.prior.append(decision.prior)
             return None
         if decision.prior is not None:
             run.state.prior.append(decision.prior)

@@ -52,6 +52,7 @@ async def cross_check(
         run.state.pool.append(candidate)
     defer = _more_local_after(run, candidate.model)
     judged = await _agreement_pool(run).judge(candidate.key, defer=defer, final=final)
+    run.agreement_report = judged.report
     run.emit(ProgressKind.VERDICT, f"agreement: {judged.decision.reason}", model=candidate.model)
     merged = with_verdict(report, judged.verdict, passed=judged.passes)
     return judged.decision, merged, _member(run, judged.chosen) or candidate
@@ -85,6 +86,8 @@ async def settle_agreement(run: TaskRun, *, final: bool) -> Candidate | None:
     """The best-supported passing candidate so far, to accept: with ``min_agreement``
     models behind it after the local models, or whatever is best at the chain's end."""
     settled = await _agreement_pool(run).settle(final=final)
+    if settled is not None:
+        run.agreement_report = settled.report
     chosen = _member(run, settled.chosen) if settled is not None else None
     if settled is None or chosen is None:
         return None

@@ -18,6 +18,7 @@ from escalator.classify import Classification
 from escalator.classify._methods import classify_task
 from escalator.config import Config
 from escalator.engine.boundary import guarded
+from escalator.engine.choose import learned_trust, open_policy
 from escalator.engine.context import PaidApproval, TaskRun
 from escalator.engine.contracts import ProgressKind, RunOptions, TaskResult
 from escalator.engine.loop import walk_chain
@@ -64,11 +65,12 @@ async def run_task(
             arm_seed=task_id,
         )
         log_.sweep_interrupted()
-        state = TaskState(request=request, plan=plan)
+        policy = open_policy(config, options, log_)
+        state = TaskState(request=request, plan=learned_trust(policy, plan))
         log_.create_task(_new_record(task_id, state, classification.confidence))
         if classification.overridden:  # the user's type is a label the classifier learns from
             log_.add_label(_override_label(task_id, request, classification))
-        run = TaskRun(task_id, config, options, fleet_, log_, state)
+        run = TaskRun(task_id, config, options, fleet_, log_, state, policy=policy)
         run.emit(
             ProgressKind.CLASSIFIED,
             f"{plan.task_type.value} (complexity {plan.complexity}), "
@@ -128,6 +130,7 @@ async def resume_task(
             log_,
             state,
             PaidApproval(approved=parked),
+            policy=open_policy(config, options or RunOptions(), log_),
         )
         log_.update_task(
             record.task_id,

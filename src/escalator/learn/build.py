@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from escalator.config import Config, PolicyConfig, PolicyMode
@@ -54,4 +55,6 @@ def policy_from_log(config: Config, settings: PolicyConfig, log: TaskLog) -> Pol
     if settings.mode is PolicyMode.STATIC:
         return StaticPolicy()
     traces = traces_from_log(log)
-    return LearnedPolicy(model_infos(config, traces), settings, traces)
+    # a policy built per task: vary the exploration draws with the evidence seen
+    seeded = replace(settings, seed=settings.seed + len(traces))
+    return LearnedPolicy(model_infos(config, traces), seeded, traces)

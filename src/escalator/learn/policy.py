@@ -241,13 +241,14 @@ class LearnedPolicy:
 
     def _dominated_by(self, state: State, model: str) -> str | None:
         """A tried model of the same kind (local or paid) at least as likely to succeed
-        (on enough evidence) and no dearer."""
+        (on enough evidence) and no dearer. Free turns are never skipped this way: a weaker
+        model's answer still counts as a vote for agreement."""
         t = state.task_type
         need = self.settings.min_turns_to_dominate
-        if self.evidence.of(t, model).turns < need:
+        cost = self.turn_cost(t, model)
+        if cost <= 0 or self.evidence.of(t, model).turns < need:
             return None
         rate = self.overall(t, state.chain, model).mean
-        cost = self.turn_cost(t, model)
         for other in state.tried:
             if (
                 other == model
@@ -302,6 +303,11 @@ class LearnedPolicy:
         e = self.evidence.of(task_type, model)
         answers = e.verified + e.contradicted
         s = self.settings
+        if self.is_local(model):
+            # a free model's answers are mostly judged against other weak models in the
+            # local round, which inflates its corroboration rate: its trust stays configured
+            listed = model in configured
+            return Trust(listed, None, answers, f"free model: configured list says {listed}")
         if self.cold(task_type) or answers < s.trust_min_answers:
             listed = model in configured
             why = f"{answers} corroborated or contradicted answers (< {s.trust_min_answers})"

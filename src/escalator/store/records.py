@@ -49,6 +49,7 @@ class EventKind(StrEnum):
     APPLY_FAILED = "apply_failed"
     RESUMED = "resumed"
     CRASHED = "crashed"
+    POLICY_CHOICE = "policy_choice"
 
 
 def utc_now() -> str:
