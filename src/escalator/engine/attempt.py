@@ -252,6 +252,7 @@ def _repeated(
         outcome="failed",
         error_kind="identical_retry",
         feedback="the model repeated its previous answer word for word",
+        **_policy_fields(run, attempt_in_model),
     )
     run.log.add_attempt(record, [], charge=False)
     run.event(EventKind.IDENTICAL_RETRY, from_model=spec.key, detail={"attempt": n})
