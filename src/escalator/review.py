@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from escalator.apply import apply_changes
+from escalator.engine.state import saved_change
 from escalator.errors import InputError
 from escalator.store import AttemptRecord, EventKind, EventRecord, TaskLog, TaskRecord
 from escalator.task import Outcome
@@ -56,9 +57,8 @@ class ReviewDecision:
 
 def candidate_of(task: TaskRecord) -> dict[str, Any]:
     """The change a task holds: the accepted one when recorded, else the best attempt's."""
-    state = task.state
-    found = state.get("accepted") or state.get("best") or {}
-    return dict(found)
+    found = saved_change(task.state)
+    return found.to_json() if found is not None else {}
 
 
 def _attempt_of(attempts: list[AttemptRecord], candidate: dict[str, Any]) -> AttemptRecord | None:

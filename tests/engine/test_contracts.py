@@ -10,7 +10,13 @@ from escalator.config import default_config
 from escalator.engine import TaskResult
 from escalator.engine.attempt import ProviderFailed, Rejected, Repeated, Validated
 from escalator.engine.decide import Accept, Escalate, Retry, decide
-from escalator.engine.state import STATE_VERSION, Candidate, TaskState, saved_best
+from escalator.engine.state import (
+    STATE_VERSION,
+    Candidate,
+    TaskState,
+    saved_best,
+    saved_change,
+)
 from escalator.errors import BadRequest, CircuitOpen, ProviderError, RateLimited
 from escalator.mcpserver.outputs import TaskResultOut
 from escalator.plan import make_plan
@@ -109,6 +115,7 @@ def test_task_state_round_trips_best_and_pool(tmp_path: Path) -> None:
     state = TaskState(TaskRequest("fix it", tmp_path, files=("a.py",)), plan, next_index=1)
     state.spent.cost_usd, state.models_tried = 0.25, ["local-14b"]
     state.best, state.pool = _candidate(), [_candidate(), _candidate("other")]
+    state.accepted = _candidate("other")
     data = state.to_json()
     assert data["version"] == STATE_VERSION
     again = TaskState.from_json(data)
@@ -129,4 +136,5 @@ def test_a_state_saved_before_versions_still_loads(tmp_path: Path) -> None:
     old["best"] = {"model": "m", "files": {"a.py": "x"}, "diff": "d", "original_hashes": {}}
     state = TaskState.from_json(old)
     assert state.pool == [] and state.best is not None and state.best.model == "m"
-    assert saved_best({}) is None
+    assert saved_best({}) is None and saved_change({}) is None
+    assert saved_change(old) == state.best  # nothing accepted: review applies the best

@@ -21,6 +21,7 @@ __all__ = ["accept", "finish", "park"]
 
 async def accept(run: TaskRun, candidate: Candidate) -> TaskResult:
     """Apply a validated candidate to the workspace (unless dry run) and finish the task."""
+    run.state.accepted = candidate
     validators = honest_validation(run, candidate)
     if run.config.chain_for(run.plan.task_type).review_passed:
         run.state.best = candidate

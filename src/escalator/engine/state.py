@@ -16,7 +16,7 @@ from escalator.plan import Plan
 from escalator.task import TaskRequest
 from escalator.work.prompts import PriorAttempt
 
-__all__ = ["STATE_VERSION", "Candidate", "TaskState", "saved_best"]
+__all__ = ["STATE_VERSION", "Candidate", "TaskState", "saved_best", "saved_change"]
 
 STATE_VERSION = 2
 # Earlier attempts kept for resume: the prompt shows the latest ones only.
@@ -73,6 +73,7 @@ class TaskState:
     prior: list[PriorAttempt] = field(default_factory=list)
     best: Candidate | None = None
     pool: list[Candidate] = field(default_factory=list)
+    accepted: Candidate | None = None
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -92,6 +93,8 @@ class TaskState:
         }
         if self.best is not None:
             data["best"] = self.best.to_json()
+        if self.accepted is not None:
+            data["accepted"] = self.accepted.to_json()
         return data
 
     @classmethod
@@ -112,13 +115,24 @@ class TaskState:
             prior=[PriorAttempt(**p) for p in data.get("prior", [])],
             best=saved_best(data),
             pool=[Candidate.from_json(c) for c in data.get("pool", [])],
+            accepted=_candidate_at(data, "accepted"),
         )
 
 
 def saved_best(data: Mapping[str, Any]) -> Candidate | None:
-    """The best candidate recorded in a saved state, if any (review reads only this)."""
-    best = data.get("best")
-    return Candidate.from_json(best) if best else None
+    """The best candidate recorded in a saved state, if any."""
+    return _candidate_at(data, "best")
+
+
+def saved_change(data: Mapping[str, Any]) -> Candidate | None:
+    """The change a saved state holds: the accepted candidate when one was (a dry run, or
+    the strongest agreeing model's), else the best attempt's (what review applies)."""
+    return _candidate_at(data, "accepted") or _candidate_at(data, "best")
+
+
+def _candidate_at(data: Mapping[str, Any], key: str) -> Candidate | None:
+    found = data.get(key)
+    return Candidate.from_json(found) if found else None
 
 
 def _request_to_json(request: TaskRequest) -> dict[str, Any]:
