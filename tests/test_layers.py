@@ -8,10 +8,11 @@ Layers, lowest first; a module may import its own layer and the ones below, neve
     config, live_config             the configuration (builds the registry)
     pricing, guard, plan            prices and strength, budgets and approval, the plan
     providers, store, sandbox       model endpoints, the task log, the sandbox
-    work, validate, classify, apply the pure steps of one task
+    work, validate, classify,       the pure steps of one task; the learned policy the
+    apply, learn                    engine consults (it reads the task log, not the engine)
     engine, review                  the escalation loop; the review queue
     analytics, experiments, bench,  what the task log says, A/B arms; benchmarks;
-    learn, batch                    learned policy; many tasks from one file
+    batch                           many tasks from one file
     cli, mcpserver, escalator       the user interfaces and the public API
 
 Every import counts: at module level, inside functions, and under ``TYPE_CHECKING``.
@@ -33,9 +34,9 @@ LAYERS: list[set[str]] = [
     {"config", "config_template", "live_config"},
     {"pricing", "guard", "plan"},
     {"providers", "store", "sandbox"},
-    {"work", "validate", "classify", "apply"},
+    {"work", "validate", "classify", "apply", "learn"},
     {"engine", "review"},
-    {"analytics", "experiments", "bench", "learn", "batch"},
+    {"analytics", "experiments", "bench", "batch"},
     {"cli", "mcpserver", "__init__", "__main__"},
 ]
 
