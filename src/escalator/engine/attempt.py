@@ -118,20 +118,7 @@ async def run_attempt(
     if last is not None and output == last:
         return _repeated(run, spec, response, output, attempt_in_model)
     run.state.attempts = n
-    record = AttemptRecord(
-        task_id=run.task_id,
-        n=n,
-        model=spec.key,
-        provider=spec.provider,
-        attempt_in_model=attempt_in_model,
-        tokens_in=response.usage.tokens_in,
-        tokens_out=response.usage.tokens_out,
-        tokens_estimated=response.usage.estimated,
-        cost_usd=response.cost_usd,
-        latency_ms=response.latency_ms,
-        outcome="failed",
-        **_policy_fields(run, attempt_in_model),
-    )
+    record = _answer_record(run, spec, response, n, attempt_in_model)
     if response.truncated:
         return _truncated(run, spec, record, response.finish_reason)
     files = await offload(gather_files, run.request.workspace, run.request.files)
@@ -145,6 +132,26 @@ async def run_attempt(
     if not ruling.allowed:
         return _rejected(run, spec, record, output, "edited_tests", ruling.feedback())
     return await _validated(run, spec, record, output, edits.files)
+
+
+def _answer_record(
+    run: TaskRun, spec: ModelSpec, response: ChatResponse, n: int, attempt_in_model: int
+) -> AttemptRecord:
+    """The attempt row of a paid-for answer, ``failed`` until its verdicts say otherwise."""
+    return AttemptRecord(
+        task_id=run.task_id,
+        n=n,
+        model=spec.key,
+        provider=spec.provider,
+        attempt_in_model=attempt_in_model,
+        tokens_in=response.usage.tokens_in,
+        tokens_out=response.usage.tokens_out,
+        tokens_estimated=response.usage.estimated,
+        cost_usd=response.cost_usd,
+        latency_ms=response.latency_ms,
+        outcome="failed",
+        **_policy_fields(run, attempt_in_model),
+    )
 
 
 def _policy_fields(run: TaskRun, attempt_in_model: int) -> dict[str, Any]:
@@ -238,21 +245,10 @@ def _repeated(
     not validated again; the model is not asked a third time."""
     n = run.state.attempts + 1
     run.state.attempts = n
-    record = AttemptRecord(
-        task_id=run.task_id,
-        n=n,
-        model=spec.key,
-        provider=spec.provider,
-        attempt_in_model=attempt_in_model,
-        tokens_in=response.usage.tokens_in,
-        tokens_out=response.usage.tokens_out,
-        tokens_estimated=response.usage.estimated,
-        cost_usd=response.cost_usd,
-        latency_ms=response.latency_ms,
-        outcome="failed",
+    record = replace(
+        _answer_record(run, spec, response, n, attempt_in_model),
         error_kind="identical_retry",
         feedback="the model repeated its previous answer word for word",
-        **_policy_fields(run, attempt_in_model),
     )
     run.log.add_attempt(record, [], charge=False)
     run.event(EventKind.IDENTICAL_RETRY, from_model=spec.key, detail={"attempt": n})
