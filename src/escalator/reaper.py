@@ -19,7 +19,7 @@ import tempfile
 import time
 from pathlib import Path
 
-__all__ = ["PREFIX", "is_stale", "reap_stale", "record_session", "write_owner"]
+__all__ = ["PREFIX", "is_stale", "process_alive", "reap_stale", "record_session", "write_owner"]
 
 PREFIX = "escalator-sandbox-"
 _OWNER = "owner"
@@ -56,12 +56,13 @@ def is_stale(base: Path) -> bool:
         with contextlib.suppress(OSError):
             return time.time() - base.stat().st_mtime > _LEGACY_AGE_S
         return False
-    if not _alive(pid):
+    if not process_alive(pid):
         return True
     return bool(started) and _start_time(pid) not in ("", started)
 
 
-def _alive(pid: int) -> bool:
+def process_alive(pid: int) -> bool:
+    """Whether a process with this pid exists (one we may not signal counts as alive)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

@@ -26,6 +26,7 @@ from typing import Any
 
 from escalator.config import Config, default_config
 from escalator.errors import InputError
+from escalator.reaper import process_alive
 from escalator.redact import redact, redact_data
 from escalator.store import ledger
 from escalator.store.health import log_error, log_errors, probe_write
@@ -133,18 +134,8 @@ def _redacted_url(url: str) -> str:
 def _owner_gone(task: TaskRecord, here: str, stale_before: str) -> bool:
     """Whether the process that ran ``task`` is gone, or silent since ``stale_before``."""
     if task.host == here and task.pid is not None:
-        return not _process_alive(task.pid)
+        return not process_alive(task.pid)
     return task.updated_at < stale_before
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 class TaskLog:
