@@ -96,7 +96,16 @@ def test_more_attempts_use_the_next_sample(tiny_suite_dir: Path, tmp_path: Path)
 def test_cli_bench_json(tiny_suite_dir: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(
         cli,
-        ["bench", "--suite", str(tiny_suite_dir), "--db", str(tmp_path / "c.db"), "--json"],
+        [
+            "bench",
+            "--suite",
+            str(tiny_suite_dir),
+            "--db",
+            str(tmp_path / "c.db"),
+            "--protocol",
+            "default",
+            "--json",
+        ],
     )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
@@ -125,6 +134,8 @@ def test_cli_bench_json(tiny_suite_dir: Path, tmp_path: Path) -> None:
         "hidden_pass",
     }
     assert data["suite"] == "tiny"
+    assert set(data["protocols"]) == {"default"}
+    assert data["protocols"]["default"]["pass_rate"] == data["pass_rate"]
 
 
 def test_cli_bench_bad_suite_exits_2(tmp_path: Path, tiny_suite_dir: Path) -> None:
@@ -146,6 +157,8 @@ def test_cli_bench_unknown_chain_model_exits_2(tiny_suite_dir: Path, tmp_path: P
             "free-weak,gpt-9",
             "--db",
             str(tmp_path / "x.db"),
+            "--protocol",
+            "default",
         ],
     )
     assert result.exit_code == 2
@@ -168,9 +181,21 @@ def test_bench_config_replay_provider_prices_and_limits(tiny_suite_dir: Path) ->
     assert cfg.validation.timeout_s == 10
 
 
-def test_unknown_trusted_model_is_a_clear_error(tiny_suite_dir: Path) -> None:
+def test_unknown_trusted_model_is_a_clear_error(tiny_suite_dir: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(
-        cli, ["bench", "--suite", str(tiny_suite_dir), "--trust", "gpt-9", "--json"]
+        cli,
+        [
+            "bench",
+            "--suite",
+            str(tiny_suite_dir),
+            "--trust",
+            "gpt-9",
+            "--db",
+            str(tmp_path / "t.db"),
+            "--protocol",
+            "default",
+            "--json",
+        ],
     )
     assert result.exit_code == 2
     assert "trusted" in result.output and "gpt-9" in result.output

@@ -81,12 +81,34 @@ def test_three_protocols_share_a_scorer_and_keep_their_logs_apart(tmp_path: Path
     assert len({r.summary.run.db_path for r in results.values()}) == 4
 
 
-def test_cli_protocols_json_and_bad_protocol(tmp_path: Path) -> None:
+def test_cli_reports_every_protocol_by_default_with_default_figures_on_top(
+    tmp_path: Path,
+) -> None:
     args = ["bench", "--suite", str(DESCRIBED), "--db", str(tmp_path / "b.db"), "--json"]
-    result = CliRunner().invoke(cli, [*args, "--protocol", "online,default", "--seed", "2"])
+    result = CliRunner().invoke(cli, [*args, "--seed", "2"])
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
-    assert set(data["protocols"]) == {"online", "default"}
+    assert set(data["protocols"]) == {"default", "online", "split_static", "split_learned"}
     assert data["seed"] == 2 and data["protocols"]["online"]["tasks"] == 5
+    default = data["protocols"]["default"]
+    # the top level is the default protocol's document, as before protocols existed
+    for key in ("pass_rate", "cost_usd", "false_accepts", "cascade_s", "db_path"):
+        assert data[key] == default[key]
+    assert data["tasks"] == 5 and len(data["records"]) == 5
+    assert {"baselines", "accepted_by_model", "sample0_vs_outcomes_csv"} <= set(data)
+    assert data["total_wall_s"] >= data["wall_s"]
+    for figures in data["protocols"].values():
+        assert figures["wall_s"] >= figures["cascade_s"] > 0
     bad = CliRunner().invoke(cli, [*args, "--protocol", "sometimes"])
     assert bad.exit_code == 2 and "sometimes" in bad.stderr
+
+
+def test_cli_text_shows_the_default_summary_and_the_protocol_table(tmp_path: Path) -> None:
+    args = ["bench", "--suite", str(DESCRIBED), "--db", str(tmp_path / "t.db")]
+    result = CliRunner().invoke(cli, [*args, "--protocol", "default,online", "--limit", "2"])
+    assert result.exit_code == 0, result.output
+    assert "cascade" in result.stdout and "oracle" in result.stdout  # the default's table
+    assert "Bench protocols" in result.stdout
+    rows = [line.split() for line in result.stdout.splitlines() if line.strip()[:6] == "online"]
+    assert rows and rows[0][1] == "2", result.stdout  # the online pass: 2 tasks, not squeezed
+    assert "online learned" in " ".join(result.stdout.split())

@@ -16,7 +16,7 @@ from rich.table import Table
 from escalator.bench.report import BenchSummary, summary_rows
 from escalator.bench.runner import BenchEvent, ProblemRun
 
-__all__ = ["BenchProgress", "climb_line", "summary_table"]
+__all__ = ["BenchProgress", "PassProgress", "climb_line", "summary_table"]
 
 ARROW = " → "
 
@@ -34,12 +34,14 @@ def climb_line(outcome: ProblemRun) -> str:
 class BenchProgress:
     """A rich progress bar on stderr; with ``climbs`` one line per finished task."""
 
-    def __init__(self, console: Console, total: int, *, climbs: bool = False) -> None:
+    def __init__(
+        self, console: Console, total: int, *, climbs: bool = False, label: str = "bench"
+    ) -> None:
         self.console = console
         self.climbs = climbs
         self._active: dict[str, str] = {}
         self._progress = Progress(
-            TextColumn("[bold]bench[/]"),
+            TextColumn(f"[bold]{label}[/]"),
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
@@ -77,6 +79,27 @@ class BenchProgress:
             self._progress.update(self._task, description="")
             self._scoring = self._progress.add_task("hidden tests", total=event.total)
         self._progress.update(self._scoring, completed=event.done, description="hidden tests")
+
+
+class PassProgress:
+    """One ``BenchProgress`` per protocol pass: ``on_pass`` starts the next pass's bar."""
+
+    def __init__(self, console: Console) -> None:
+        self.console = console
+        self._current: BenchProgress | None = None
+
+    def on_pass(self, name: str, tasks: int) -> None:
+        self.close()
+        self._current = BenchProgress(self.console, tasks, label=name).__enter__()
+
+    def __call__(self, event: BenchEvent) -> None:
+        if self._current is not None:
+            self._current(event)
+
+    def close(self) -> None:
+        if self._current is not None:
+            self._current.__exit__(None, None, None)
+            self._current = None
 
 
 def _pct(rate: float) -> str:

@@ -10,25 +10,27 @@ from __future__ import annotations
 
 import signal
 import sys
+import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.console import Console
 
-from escalator.bench.display import BenchProgress, summary_table
+from escalator.bench.display import PassProgress, summary_table
 from escalator.bench.fleet import FleetSettings, ReplayServer
 from escalator.bench.protocols import PROTOCOLS, ProtocolOptions, ProtocolResult, run_protocols
 from escalator.bench.replay import ReplayBook
-from escalator.bench.report import BenchSummary, summarise
-from escalator.bench.runner import BenchOptions, pareto_chain, run_bench
+from escalator.bench.report import BenchSummary
+from escalator.bench.runner import BenchOptions, pareto_chain
 from escalator.bench.suite import Suite, load_suite
 from escalator.bench.tasks import BENCH_VALIDATORS, NAIVE_VALIDATORS
 from escalator.cli.common import emit_json, get_config, handle_errors, json_option
 from escalator.config import Config, PolicyMode, load_config
 from escalator.errors import InputError
 
-__all__ = ["bench_command", "replay_server_command", "run_and_summarise"]
+__all__ = ["bench_command", "bench_document", "replay_server_command"]
 
 
 def _parse_chain(chain: str | None) -> tuple[str, ...] | None:
@@ -56,21 +58,6 @@ def _parse_speeds(pairs: tuple[str, ...]) -> dict[str, float]:
 
 def _base_config(ctx: click.Context, config_file: str | None) -> Config:
     return load_config(config_file) if config_file else get_config(ctx)
-
-
-def run_and_summarise(
-    suite: Suite, options: BenchOptions, *, progress: bool, climbs: bool = False
-) -> BenchSummary:
-    """Run the bench with a progress display on stderr when asked, and summarise it."""
-    console = Console(stderr=True)
-    if progress:
-        total = len(suite.subset(options.limit).problems)
-        with BenchProgress(console, total, climbs=climbs) as display:
-            options.on_event = display
-            run = run_bench(suite, options)
-    else:
-        run = run_bench(suite, options)
-    return summarise(run)
 
 
 def print_summary(summary: BenchSummary) -> None:
@@ -128,7 +115,8 @@ def print_summary(summary: BenchSummary) -> None:
     "db_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Task log file (default: the configured one).",
+    help="Task log path: each protocol pass writes its own log beside it, DB-<pass>.db, "
+    "replaced on each run (default: bench.db next to the configured log).",
 )
 @click.option("--tps", multiple=True, help="Simulated speed MODEL=TOKENS_PER_SECOND (repeatable).")
 @click.option(
@@ -153,7 +141,7 @@ def print_summary(summary: BenchSummary) -> None:
 @click.option(
     "--protocol",
     "protocols",
-    default="default",
+    default="all",
     show_default=True,
     help="Protocols to run, comma-separated: default (what `run` does), online (learn task "
     "by task in a seeded shuffled order from cold start), split (tune on a share of the "
@@ -209,14 +197,7 @@ def bench_command(
     if score_workers is not None:
         options.score_workers = score_workers
     chosen = _parse_protocols(protocols)
-    if chosen != ("default",):
-        _bench_protocols(suite, options, ProtocolOptions(chosen, seed, tune_fraction), as_json)
-        return
-    summary = run_and_summarise(suite, options, progress=sys.stderr.isatty())
-    if as_json:
-        emit_json(summary.to_json())
-    else:
-        print_summary(summary)
+    _bench_protocols(suite, options, ProtocolOptions(chosen, seed, tune_fraction), as_json)
 
 
 def _parse_protocols(text: str) -> tuple[str, ...]:
@@ -237,62 +218,90 @@ def _parse_protocols(text: str) -> tuple[str, ...]:
 def _bench_protocols(
     suite: Suite, options: BenchOptions, protocols: ProtocolOptions, as_json: bool
 ) -> None:
-    """Run several protocols (one scorer for all) and print each one's figures."""
+    """Run the chosen protocols (one scorer for all) and print their figures."""
     if options.db_path is None:
         options.db_path = options.base.db_path.with_name("bench.db") if options.base else None
-    results = run_protocols(suite.subset(options.limit), options, protocols)
-    data = {
-        "suite": suite.name,
-        "seed": protocols.seed,
-        "tune_fraction": protocols.tune_fraction,
-        "protocols": {name: r.to_json() for name, r in results.items()},
-    }
+    display = PassProgress(Console(stderr=True)) if sys.stderr.isatty() else None
+    if display is not None:
+        options.on_event = display
+        protocols = replace(protocols, on_pass=display.on_pass)
+    started = time.monotonic()
+    try:
+        results = run_protocols(suite.subset(options.limit), options, protocols)
+    finally:
+        if display is not None:
+            display.close()
+    data = bench_document(suite, protocols, results, time.monotonic() - started)
     if as_json:
         emit_json(data)
-    else:
-        Console().print(protocol_table(results))
+        return
+    if "default" in results:
+        print_summary(results["default"].summary)
+    Console().print(protocol_table(results))
+    Console().print(f"total wall {data['total_wall_s']} s", highlight=False)
+
+
+def bench_document(
+    suite: Suite, protocols: ProtocolOptions, results: dict[str, ProtocolResult], wall_s: float
+) -> dict[str, Any]:
+    """The ``--json`` document: the default protocol's figures at the top level (the keys
+    outside checks read), every protocol's under ``protocols``."""
+    data = results["default"].summary.to_json() if "default" in results else {}
+    return {
+        "suite": suite.name,
+        **data,
+        "seed": protocols.seed,
+        "tune_fraction": protocols.tune_fraction,
+        "total_wall_s": round(wall_s, 2),
+        "protocols": {name: r.to_json() for name, r in results.items()},
+    }
 
 
 def protocol_table(results: dict[str, ProtocolResult]) -> Any:
-    """One row per protocol pass: pass rate, cost, false accepts, tokens, wall time."""
+    """One compact row per protocol pass: pass rate, cost, false accepts, tokens, wall."""
+    from rich import box
     from rich.table import Table
 
     table = Table(
         title="Bench protocols",
-        caption="strongest: the model with the best hidden pass rate alone on the same "
-        "problems; oracle: per problem, the cheapest model whose answer passes",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        padding=(0, 1),
+        collapse_padding=True,
+        caption=_protocol_caption(results),
     )
-    for column in (
-        "protocol",
-        "policy",
-        "tasks",
-        "hidden pass",
-        "cost $",
-        "vs strongest",
-        "false acc.",
-        "paid prompt tok (median)",
-        "wall s",
-        "oracle",
-    ):
-        table.add_column(column, justify="left" if column in ("protocol", "policy") else "right")
+    table.add_column("protocol", no_wrap=True, min_width=len("split_learned"))
+    for column in ("tasks", "hidden", "cost $", "vs best", "false", "paid tok", "wall s"):
+        table.add_column(column, justify="right", no_wrap=True)
+    table.add_column("oracle", justify="right")
     for name, r in results.items():
         j = r.to_json()
         ratio = j["cost_ratio_vs_strongest"]
+        tokens = j["paid_prompt_tokens_median"]
         table.add_row(
             name,
-            j["policy"],
             str(j["tasks"]),
             f"{100 * j['pass_rate']:.1f}%",
             f"{j['cost_usd']:.4f}",
-            "-" if ratio is None else f"{100 * ratio:.0f}% of {j['strongest_model']}",
+            "-" if ratio is None else f"{100 * ratio:.0f}%",
             str(j["false_accepts"]),
-            "-"
-            if j["paid_prompt_tokens_median"] is None
-            else f"{j['paid_prompt_tokens_median']:.0f}",
+            "-" if tokens is None else f"{tokens:.0f}",
             f"{j['wall_s']:.0f}",
-            f"{100 * j['oracle_pass_rate']:.1f}% ${j['oracle_cost_usd']:.4f}",
+            f"{100 * j['oracle_pass_rate']:.1f}%",
         )
     return table
+
+
+def _protocol_caption(results: dict[str, ProtocolResult]) -> str:
+    """What the columns mean, with each pass's policy and its strongest model."""
+    policies = ", ".join(f"{name} {r.policy}" for name, r in results.items())
+    strongest = sorted({r.summary.strongest for r in results.values()})
+    return (
+        f"policy: {policies}. hidden: pass rate on the hidden tests; vs best: cost as a share "
+        f"of the strongest model alone on the same problems ({', '.join(strongest)}); false: "
+        "false accepts; paid tok: median prompt tokens of paid calls; oracle: per problem "
+        "the cheapest model whose answer passes"
+    )
 
 
 @click.command("replay-server")
