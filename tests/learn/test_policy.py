@@ -81,6 +81,29 @@ def test_cold_start_is_the_static_matrix() -> None:
     assert not learned.trust(T, "mid", ("strong",)).trusted
 
 
+def test_cold_start_skips_a_paid_model_the_configuration_says_is_beaten() -> None:
+    """Cold start keeps the configured order, but a dearer paid model configured as no
+    better than one that already failed is not worth its turn."""
+    rated = MODELS | {
+        "strong": ModelInfo("strong", False, 5.0, 10.0, quality=0.85),
+        "pricey": ModelInfo("pricey", False, 25.0, 50.0, quality=0.80),
+        "mid": ModelInfo("mid", False, 1.0, 2.0, quality=0.60),
+    }
+    policy = LearnedPolicy(rated, settings(), [])
+    tried: tuple[str, ...] = ()
+    while (choice := policy.choose_next(State(T, CHAIN, tried))).model is not None:
+        assert "cold start" in choice.reason
+        tried += (choice.model,)
+    assert tried == ("local", "mid", "strong")
+    assert "pricey (strong already failed" in choice.reason
+    # a better dearer model is still worth its turn, and so is any model without a quality
+    better = rated | {"pricey": ModelInfo("pricey", False, 25.0, 50.0, quality=0.95)}
+    state = State(T, CHAIN, ("local", "mid", "strong"))
+    assert LearnedPolicy(better, settings(), []).choose_next(state).model == "pricey"
+    unrated = rated | {"pricey": ModelInfo("pricey", False, 25.0, 50.0)}
+    assert LearnedPolicy(unrated, settings(), []).choose_next(state).model == "pricey"
+
+
 def test_expected_cost_counts_further_escalation() -> None:
     policy = LearnedPolicy(MODELS, settings(value_usd=1.0), [])
     costs = {"mid": 0.01, "strong": 0.1}

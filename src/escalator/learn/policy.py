@@ -11,6 +11,10 @@ skipped when ``c / p > value_usd``, or when a model
 already tried on this task is at least as good on the evidence and no dearer. With
 ``explore``, the plan is made from Thompson draws instead of posterior means, and kept
 only when its expected cost is at most ``explore_max_usd`` above the best plan's.
+
+Cold start (fewer than ``min_tasks`` tasks of a type logged) is the configured chain in
+order, less the paid models the configuration itself rules out: dearer and configured no
+better (``quality``) than a paid model that already failed the task.
 """
 
 from __future__ import annotations
@@ -81,7 +85,6 @@ class LearnedPolicy:
         self.evidence = Evidence(self.is_local, traces)
         self._rng = random.Random(self.settings.seed)
         self._lock = threading.Lock()
-        self._static = StaticPolicy()
 
     # -- learning ---------------------------------------------------------------------
 
@@ -155,14 +158,42 @@ class LearnedPolicy:
 
     def choose_next(self, state: State) -> Choice:
         if self.cold(state.task_type):
-            static = self._static.choose_next(state)
-            n = self.evidence.tasks[state.task_type]
-            reason = f"cold start ({n} of {self.settings.min_tasks} {state.task_type} tasks "
-            return Choice(
-                static.model, reason + "logged): " + static.reason, self.mode, static.order
-            )
+            return self._cold_choice(state)
         with self._lock:
             return self._choose(state)
+
+    def _cold_choice(self, state: State) -> Choice:
+        """The configured chain in order, less the paid models the configuration itself
+        says are not worth a turn: one that a paid model already tried beats on the
+        configured quality and price (when both have a quality)."""
+        skipped = {m: why for m in state.remaining if (why := self._prior_dominated(state, m))}
+        rest = tuple(m for m in state.remaining if m not in skipped)
+        n = self.evidence.tasks[state.task_type]
+        reason = f"cold start ({n} of {self.settings.min_tasks} {state.task_type} tasks logged): "
+        reason += "next in the configured chain" if rest else "end of the configured chain"
+        if skipped:
+            reason += "; skipping " + "; ".join(f"{m} ({r})" for m, r in skipped.items())
+        return Choice(rest[0] if rest else None, reason, self.mode, rest)
+
+    def _prior_dominated(self, state: State, model: str) -> str | None:
+        """Why the configuration alone rules ``model`` out now, or None."""
+        info = self.models.get(model)
+        if info is None or info.is_local or info.quality is None:
+            return None
+        for other in state.tried:
+            o = self.models.get(other)
+            if o is None or o.is_local or o.quality is None:
+                continue
+            no_dearer = (
+                o.price_in_per_mtok <= info.price_in_per_mtok
+                and o.price_out_per_mtok <= info.price_out_per_mtok
+            )
+            if no_dearer and o.quality >= info.quality:
+                return (
+                    f"{other} already failed this task and is configured at least as good "
+                    f"(quality {o.quality:.2f} >= {info.quality:.2f}), no dearer"
+                )
+        return None
 
     def _mean(self, state: State) -> Draw:
         def mean(m: str, tried: tuple[str, ...]) -> float:
