@@ -151,6 +151,33 @@ def test_a_weaker_dearer_model_is_not_called_after_a_stronger_one_failed() -> No
     assert "pricey" in choice.reason and "strong already failed" in choice.reason
 
 
+def test_an_untried_model_the_configuration_rates_lower_is_skipped_until_it_has_evidence() -> None:
+    """Past cold start, the configuration still speaks for a model with too few turns of
+    its own: dearer and rated no better than one that failed, it is not worth a turn."""
+    rated = MODELS | {
+        "strong": ModelInfo("strong", False, 5.0, 10.0, quality=0.85),
+        "pricey": ModelInfo("pricey", False, 25.0, 50.0, quality=0.80),
+    }
+    warm = [trace(("local", Label.FAILED, 0.0), ("strong", Label.VERIFIED, 0.01))] * 9
+    state = State(T, ("local", "strong", "pricey"), ("local", "strong"))
+    choice = LearnedPolicy(rated, settings(), warm).choose_next(state)
+    assert choice.model is None
+    assert "configured at least as good" in choice.reason
+    # with turns of its own that show it succeeding after strong failed, it gets its turn
+    proven = (
+        warm
+        + [
+            trace(
+                ("local", Label.FAILED, 0.0),
+                ("strong", Label.FAILED, 0.01),
+                ("pricey", Label.VERIFIED, 0.05),
+            )
+        ]
+        * 6
+    )
+    assert LearnedPolicy(rated, settings(), proven).choose_next(state).model == "pricey"
+
+
 def test_a_model_whose_cost_per_success_exceeds_the_value_is_skipped() -> None:
     traces = [trace(("local", Label.FAILED, 0.0), ("mid", Label.FAILED, 0.5)) for _ in range(10)]
     policy = LearnedPolicy(MODELS, settings(value_usd=1.0), traces)

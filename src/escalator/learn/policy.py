@@ -14,7 +14,8 @@ only when its expected cost is at most ``explore_max_usd`` above the best plan's
 
 Cold start (fewer than ``min_tasks`` tasks of a type logged) is the configured chain in
 order, less the paid models the configuration itself rules out: dearer and configured no
-better (``quality``) than a paid model that already failed the task.
+better (``quality``) than a paid model that already failed the task. That rule also holds
+later for a model with fewer than ``min_turns_to_dominate`` turns of its own evidence.
 """
 
 from __future__ import annotations
@@ -268,6 +269,11 @@ class LearnedPolicy:
             better = self._dominated_by(state, m)
             if better is not None:
                 out[m] = f"{better} already failed this task and is at least as good, no dearer"
+            elif self.evidence.of(state.task_type, m).turns < self.settings.min_turns_to_dominate:
+                # too little evidence of its own to overrule the configuration
+                why = self._prior_dominated(state, m)
+                if why is not None:
+                    out[m] = why
         return out
 
     def _dominated_by(self, state: State, model: str) -> str | None:
