@@ -244,3 +244,19 @@ def test_trust_is_learned_from_corroborated_precision() -> None:
     assert policy.trust(T, "pricey", configured=("pricey",)).trusted  # no answers yet
     local = LearnedPolicy(MODELS, settings(), [trace(("local", Label.VERIFIED, 0.0))] * 30)
     assert not local.trust(T, "local", configured=()).trusted  # free: the configured list
+
+
+def test_replay_of_the_learned_policy_is_prequential() -> None:
+    """Replay judges the learned policy on tasks it has not seen: each task is walked by a
+    policy that learned only the tasks logged before it, so the first ones are cold."""
+    from escalator.learn.counterfactual import estimate
+
+    log = middle_never_helps(20)
+    fresh = LearnedPolicy(MODELS, settings(), [])
+    est = estimate(log, fresh, {T: CHAIN})
+    walks = [t.models for t in est.tasks]
+    assert walks[:5] == [("local", "mid", "strong")] * 5  # cold start: the chain as written
+    assert walks[-1] == ("local", "strong")  # by then it has learned that mid never helps
+    assert fresh.evidence.tasks[T] == 20  # it saw each task, after walking it
+    in_sample = estimate(log, LearnedPolicy(MODELS, settings(), log), {T: CHAIN})
+    assert in_sample.total.cost_usd < est.total.cost_usd  # what the old replay overstated

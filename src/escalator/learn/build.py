@@ -15,7 +15,7 @@ from escalator.learn.policy import LearnedPolicy, Policy, StaticPolicy
 if TYPE_CHECKING:
     from escalator.store.db import TaskLog
 
-__all__ = ["model_infos", "policy_for", "policy_from_log"]
+__all__ = ["model_infos", "policy_for", "policy_from_log", "unlearned_policy"]
 
 
 def model_infos(config: Config, traces: Iterable[Trace] = ()) -> dict[str, ModelInfo]:
@@ -48,6 +48,14 @@ def policy_for(
         return StaticPolicy()
     listed = list(traces)
     return LearnedPolicy(model_infos(config, listed), settings, listed)
+
+
+def unlearned_policy(config: Config, settings: PolicyConfig, traces: Iterable[Trace]) -> Policy:
+    """The policy ``settings.mode`` names, knowing the models ``traces`` name but none of
+    their outcomes: for a prequential replay, which shows it each trace after walking it."""
+    if settings.mode is PolicyMode.STATIC:
+        return StaticPolicy()
+    return LearnedPolicy(model_infos(config, traces), settings)
 
 
 def policy_from_log(config: Config, settings: PolicyConfig, log: TaskLog) -> Policy:

@@ -7,6 +7,10 @@ recorded success. A task whose walk reaches a model that never had a turn on it 
 be told, and is counted apart. Caveats: a recorded success may have needed another
 model's corroborating answer that the new walk would not have; retries per model are
 as logged.
+
+The walk is prequential: the tasks are replayed in log order and the policy learns each
+one only after walking it (``Policy.observe``), so a learned policy is judged on tasks it
+has not seen, as ``run`` would have met them, never on the same log it learned from.
 """
 
 from __future__ import annotations
@@ -143,14 +147,16 @@ def estimate(
     chains: Mapping[str, tuple[str, ...]],
     trusted: Mapping[str, tuple[str, ...]] | None = None,
 ) -> Estimate:
-    """Walk every trace under ``policy`` with the chain of its type from ``chains``."""
+    """Walk every trace, in order, under ``policy`` with the chain of its type from
+    ``chains``; the policy observes each trace after its walk (pass a policy that has seen
+    none of ``traces``)."""
     out = Estimate(policy=policy.mode.value)
     for trace in traces:
         chain = chains.get(trace.task_type)
-        if not chain:
-            continue
-        t = walk(trace, policy, chain, (trusted or {}).get(trace.task_type, ()))
-        out.tasks.append(t)
-        out.total.add(t)
-        out.by_type.setdefault(trace.task_type, TypeEstimate()).add(t)
+        if chain:
+            t = walk(trace, policy, chain, (trusted or {}).get(trace.task_type, ()))
+            out.tasks.append(t)
+            out.total.add(t)
+            out.by_type.setdefault(trace.task_type, TypeEstimate()).add(t)
+        policy.observe(trace)
     return out
