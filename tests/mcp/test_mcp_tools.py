@@ -208,3 +208,20 @@ async def test_review_approve_refuses_when_the_workspace_changed(
     assert data["task"]["outcome"] == "needs_review"
     assert "nothing was written" in data["message"]
     assert (ws / "calc.py").read_text() == "# edited by hand meanwhile\n"
+
+
+async def test_classify_uses_the_users_refit_model_like_the_cli(config: Config) -> None:
+    """The classify tool answers as `escalator classify` and `run` do: with the user's
+    refit model beside their task log when there is one, not only the shipped model."""
+    from escalator.classify import load_model
+    from escalator.classify._corrections import refit
+    from escalator.classify._methods import user_model_path
+    from escalator.classify._train import write_model
+
+    text = {"text": "Fix the frobnicator widget"}
+    shipped = (await _call(config, "orchestrator_classify_task", text)).structured_content
+    assert not shipped["reasons"][0].startswith("your model")
+    labels = [{"text": text["text"], "type": "critical", "group": "p"}] * 3
+    write_model(refit(labels, load_model()), user_model_path(config.db_path))
+    mine = (await _call(config, "orchestrator_classify_task", text)).structured_content
+    assert mine["reasons"][0].startswith("your model: ")

@@ -155,12 +155,19 @@ class Toolbox:
         self, text: Annotated[str, Field(description="The task, as a sentence or an issue.")]
     ) -> ClassificationOut:
         """Classify a task: type, complexity 0-10, confidence and reasons."""
-        from escalator.classify import classify
+        from escalator.classify._methods import classify_task
+        from escalator.providers import open_fleet
 
         with translate_errors("orchestrator_classify_task"):
             if not text.strip():
                 raise InputError("text is empty; pass the task description")
-            result = classify(text)
+            # as `run` classifies: the configured method, the user's refit model
+            config = self.config
+            if config.classify.method in ("model", "auto"):
+                async with open_fleet(config) as fleet:
+                    result = await classify_task(text, config=config, fleet=fleet)
+            else:
+                result = await classify_task(text, config=config, fleet=None)
             data = dict(result.to_json())
             return ClassificationOut.model_validate({**data, "type": data["task_type"]})
 
