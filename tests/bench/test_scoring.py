@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
 
 from escalator.bench import scoring
+from escalator.bench.score_cache import ScoreCache
 from escalator.bench.scoring import (
     ScoredRun,
     Scorer,
@@ -110,7 +112,9 @@ def test_the_wall_clock_backstop_reruns_once(
     monkeypatch.setattr(scoring, "_proc_state", lambda pid: (None, None))  # no /proc
     monkeypatch.setattr(scoring, "VISIBLE_TIMEOUT_S", 1.0)
     monkeypatch.setattr(scoring, "WALL_FACTOR", 1.0)
-    scorer = Scorer(load_suite(tiny_suite_dir).problems, workers=1)
+    cache_file = tiny_suite_dir / "scores.sqlite"
+    cache = ScoreCache(cache_file)
+    scorer = Scorer(load_suite(tiny_suite_dir).problems, workers=1, cache=cache)
     try:
         sleeper = scorer.visible("Tiny/add", "import time\ntime.sleep(60)\n").result(timeout=40)
         assert sleeper.timed_out and not sleeper.passed and not sleeper.over_limit
@@ -118,6 +122,8 @@ def test_the_wall_clock_backstop_reruns_once(
         assert scorer.runs == 1
     finally:
         scorer.close()
+    with sqlite3.connect(cache_file) as conn:  # what the backstop stopped is never cached
+        assert conn.execute("select count(*) from scores").fetchone()[0] == 0
 
 
 def test_passing_run_reports_its_cpu_time() -> None:

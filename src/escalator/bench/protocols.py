@@ -27,8 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from escalator.bench.report import BenchSummary, summarise
-from escalator.bench.runner import BenchOptions, BenchRun, run_bench
-from escalator.bench.scoring import Scorer
+from escalator.bench.runner import BenchOptions, BenchRun, open_scorer, run_bench
 from escalator.bench.suite import Suite
 from escalator.config import PolicyMode
 from escalator.errors import InputError
@@ -170,7 +169,7 @@ def run_protocols(
     unknown = [p for p in protocols.protocols if p not in PROTOCOLS]
     if unknown:
         raise InputError(f"unknown protocol {unknown[0]!r}; choose from {', '.join(PROTOCOLS)}")
-    scorer = options.scorer or Scorer(suite.problems, workers=options.score_workers)
+    scorer = options.scorer or open_scorer(suite, options)
     shared = replace(options, scorer=scorer)
     results: dict[str, ProtocolResult] = {}
     try:

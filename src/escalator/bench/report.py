@@ -95,6 +95,8 @@ class BenchSummary:
             "estimated_model_time_s": round(run.estimated_model_time_s, 2),
             "db_path": run.db_path,
             "scoring_runs": run.scoring_runs,
+            "scoring_cached": run.scoring_cached,
+            "score_cache": run.score_cache,
             "cascade_s": round(run.cascade_s, 2),
             "paid_calls": len(run.paid_prompt_tokens),
             "paid_prompt_tokens_median": (

@@ -21,6 +21,7 @@ from typing import Any
 
 from escalator.bench.fleet import FleetSettings, ReplayServer
 from escalator.bench.replay import SOLUTION_FILE, ReplayBook, solution_text
+from escalator.bench.score_cache import ScoreCache
 from escalator.bench.scoring import VISIBLE_TIMEOUT_S, ScoredRun, Scorer
 from escalator.bench.suite import ModelRecord, Suite
 from escalator.bench.tasks import BENCH_VALIDATORS, build_workspace, task_request
@@ -34,6 +35,7 @@ __all__ = [
     "ProblemRun",
     "bench_config",
     "default_chain",
+    "open_scorer",
     "run_bench",
 ]
 
@@ -71,6 +73,7 @@ class BenchOptions:
     on_event: Callable[[BenchEvent], None] | None = None
     policy: PolicyMode | None = None  # None: the config's [policy] mode (learned by default)
     scorer: Scorer | None = None  # shared between runs (protocols): scores each program once
+    score_cache: Path | None = None  # a persistent score cache for the scorer a run opens
 
 
 @dataclass
@@ -127,6 +130,8 @@ class BenchRun:
     cascade_s: float = 0.0
     paid_prompt_tokens: list[int] = field(default_factory=list)
     scoring_runs: int = 0
+    scoring_cached: int = 0  # scoring runs the score cache answered (not run again)
+    score_cache: str | None = None
     scoring_reruns: int = 0
     scoring_reruns_skipped: int = 0
     unrecognised: int = 0  # requests the replay fleet could not match to a problem
@@ -275,7 +280,7 @@ async def run_bench_async(suite: Suite, options: BenchOptions) -> BenchRun:
     chain = _check_chain(suite, options.chain or default_chain(suite))
     book = ReplayBook(suite)
     started = time.monotonic()
-    scorer = options.scorer or Scorer(suite.problems, workers=options.score_workers)
+    scorer = options.scorer or open_scorer(suite, options)
     try:
         sample0 = _score_samples(suite, scorer)
         with ReplayServer(book, options.fleet) as server:
@@ -314,12 +319,20 @@ async def run_bench_async(suite: Suite, options: BenchOptions) -> BenchRun:
         estimated_model_time_s=estimated,
         db_path=db,
         scoring_runs=scorer.runs,
+        scoring_cached=scorer.cached,
+        score_cache=None if scorer.cache_path is None else str(scorer.cache_path),
         cascade_s=cascade_s,
         paid_prompt_tokens=paid_prompts,
         scoring_reruns=scorer.reruns,
         scoring_reruns_skipped=scorer.reruns_skipped,
         unrecognised=unrecognised,
     )
+
+
+def open_scorer(suite: Suite, options: BenchOptions) -> Scorer:
+    """A scorer for the suite's problems, with the persistent cache ``options`` names."""
+    cache = ScoreCache(options.score_cache) if options.score_cache is not None else None
+    return Scorer(suite.problems, workers=options.score_workers, cache=cache)
 
 
 def _score_samples(suite: Suite, scorer: Scorer) -> dict[tuple[str, str], Future[ScoredRun]]:

@@ -23,7 +23,9 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import importlib.metadata
 import os
+import platform
 import secrets
 import select
 import signal
@@ -36,20 +38,26 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from escalator.bench.suite import Problem
 
 __all__ = [
     "BOOT_SOURCE",
+    "ScoreStore",
     "ScoredRun",
     "Scorer",
     "hidden_program",
     "needs_rerun",
+    "recipe_fingerprint",
     "run_program",
     "syntax_ok",
     "visible_program",
 ]
 
+# Bump when the way a run is judged changes in a way the constants below do not show
+# (a score cache keys on it).
+RECIPE_VERSION = 1
 MAX_TIMEOUT_S = 120.0
 MIN_TIMEOUT_S = 20.0
 VISIBLE_TIMEOUT_S = 10.0
@@ -158,6 +166,26 @@ def visible_program(problem: Problem, program: str) -> str:
 def hidden_program(problem: Problem, program: str) -> str:
     """A candidate program followed by the hidden ``check`` and its call."""
     return program + "\n" + problem.hidden_test + f"\ncheck({problem.entry_point})\n"
+
+
+def recipe_fingerprint() -> str:
+    """Everything besides a program and its limit that decides how a scoring run ends:
+    the boot script, the limits and their rules, the child's environment, the Python
+    that runs it and the numpy the hidden tests import. A score cache keys on it."""
+    try:
+        numpy = importlib.metadata.version("numpy")
+    except importlib.metadata.PackageNotFoundError:
+        numpy = "none"
+    parts = (
+        f"recipe {RECIPE_VERSION}",
+        BOOT_SOURCE,
+        repr((MIN_TIMEOUT_S, MAX_TIMEOUT_S, VISIBLE_TIMEOUT_S, CPU_LIMIT_SHARE, POLL_S)),
+        repr(sorted(_child_env().items())),
+        sys.version,
+        platform.machine(),
+        f"numpy {numpy}",
+    )
+    return hashlib.sha256("\0".join(parts).encode()).hexdigest()
 
 
 def _child_env() -> dict[str, str]:
@@ -304,6 +332,18 @@ def timeout_for(t_ref: float | None) -> float:
     return min(MAX_TIMEOUT_S, max(MIN_TIMEOUT_S, 3 * t_ref + 5))
 
 
+class ScoreStore(Protocol):
+    """Where a scorer keeps conclusive results between runs (``bench.score_cache``)."""
+
+    path: Path
+
+    def get(self, text: str, timeout_s: float) -> ScoredRun | None: ...
+
+    def put(self, text: str, timeout_s: float, run: ScoredRun) -> None: ...
+
+    def close(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class _FirstRun:
     """A program's first run, with what a re-run needs."""
@@ -328,10 +368,15 @@ class Scorer:
     The per-problem limit T(p) comes from the canonical solution's CPU time, measured
     first. Limits are CPU time (see the module docstring); a run the wall-clock cap stopped
     before it used its CPU limit is re-run once, one per CPU core beside the main pool,
-    with twice the cap, and the second result kept.
+    with twice the cap, and the second result kept. With a ``cache`` (which the scorer
+    then owns and closes), a run already stored there is not run again (``cached``
+    counts those), and every conclusive run is stored.
     """
 
-    def __init__(self, problems: Iterable[Problem], *, workers: int = 4) -> None:
+    def __init__(
+        self, problems: Iterable[Problem], *, workers: int = 4, cache: ScoreStore | None = None
+    ) -> None:
+        self._cache = cache
         self._problems = {p.id: p for p in problems}
         self._pool = ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="score")
         self._lock = threading.Lock()
@@ -345,12 +390,19 @@ class Scorer:
         self._visible: dict[str, Future[ScoredRun]] = {}
         self._t_ref: dict[str, Future[float | None]] = {}
         self.runs = 0
+        self.cached = 0
         self.reruns = 0
         self.reruns_skipped = 0
+
+    @property
+    def cache_path(self) -> Path | None:
+        return self._cache.path if self._cache is not None else None
 
     def close(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._rerun_pool.shutdown(wait=True, cancel_futures=True)
+        if self._cache is not None:
+            self._cache.close()
 
     def hidden(self, problem_id: str, program: str) -> Future[ScoredRun]:
         """Score ``program`` (context included) on the problem's hidden tests."""
@@ -395,7 +447,7 @@ class Scorer:
         else:
             self._count("reruns")
             again = self._rerun_pool.submit(
-                run_program, done.text, done.timeout, wall_factor=2 * WALL_FACTOR
+                self._run_and_store, done.text, done.timeout, 2 * WALL_FACTOR
             )  # looked up now: tests may lower it
             again.add_done_callback(lambda f: _settle_future(f, outer))
 
@@ -411,8 +463,24 @@ class Scorer:
     def _first_run(self, program: str, text: str, timeout: float) -> _FirstRun:
         if not syntax_ok(program):
             return _FirstRun(text, timeout, ScoredRun(False, False, 0.0, None))
+        return _FirstRun(text, timeout, self._run_cached(text, timeout))
+
+    def _run_cached(self, text: str, timeout: float) -> ScoredRun:
+        """The cache's result for ``text`` under ``timeout``, else a run (then stored)."""
+        stored = self._cache.get(text, timeout) if self._cache is not None else None
+        if stored is not None:
+            self._count("cached")
+            return stored
         self._count("runs")
-        return _FirstRun(text, timeout, run_program(text, timeout))
+        return self._run_and_store(text, timeout)
+
+    def _run_and_store(
+        self, text: str, timeout: float, wall_factor: float | None = None
+    ) -> ScoredRun:
+        result = run_program(text, timeout, wall_factor=wall_factor)
+        if self._cache is not None and not needs_rerun(result, timeout):
+            self._cache.put(text, timeout, result)  # conclusive: the backstop did not stop it
+        return result
 
     def _count(self, name: str) -> None:
         with self._lock:
@@ -433,9 +501,8 @@ class Scorer:
     def _measure_reference(self, problem: Problem) -> float | None:
         if problem.canonical_solution is None:
             return None
-        self._count("runs")
         text = hidden_program(problem, problem.canonical_solution)
-        result = run_program(text, MAX_TIMEOUT_S)
+        result = self._run_cached(text, MAX_TIMEOUT_S)
         if not result.passed:
             return None
         # CPU time, not wall time: a busy machine must not stretch every limit.

@@ -23,7 +23,9 @@ from escalator.bench.fleet import FleetSettings, ReplayServer
 from escalator.bench.protocols import PROTOCOLS, ProtocolOptions, ProtocolResult, run_protocols
 from escalator.bench.replay import ReplayBook
 from escalator.bench.report import BenchSummary
-from escalator.bench.runner import BenchOptions, pareto_chain
+from escalator.bench.runner import BenchOptions, open_scorer, pareto_chain
+from escalator.bench.score_cache import default_score_cache_path
+from escalator.bench.scoring import Scorer
 from escalator.bench.suite import Suite, load_suite
 from escalator.bench.tasks import BENCH_VALIDATORS, NAIVE_VALIDATORS
 from escalator.cli.common import emit_json, get_config, handle_errors, json_option
@@ -147,6 +149,19 @@ def print_summary(summary: BenchSummary) -> None:
     "by task in a seeded shuffled order from cold start), split (tune on a share of the "
     "problems, measure the rest with the static and the learned policy); or all.",
 )
+@click.option(
+    "--score-cache",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Score cache file: hidden and visible scoring results kept between runs, keyed on "
+    "the program, its limit and the scoring recipe (default: escalator/scores.sqlite "
+    "under the user's cache dir).",
+)
+@click.option(
+    "--no-score-cache",
+    is_flag=True,
+    help="Score every program afresh and keep nothing (a cold run).",
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of the orders.")
 @click.option(
     "--tune-fraction",
@@ -173,6 +188,8 @@ def bench_command(
     score_workers: int | None,
     policy: str | None,
     protocols: str,
+    score_cache: Path | None,
+    no_score_cache: bool,
     seed: int,
     tune_fraction: float,
     as_json: bool,
@@ -196,6 +213,10 @@ def bench_command(
     )
     if score_workers is not None:
         options.score_workers = score_workers
+    if no_score_cache and score_cache is not None:
+        raise InputError("--score-cache and --no-score-cache contradict; pass one of them")
+    if not no_score_cache:
+        options.score_cache = score_cache or default_score_cache_path()
     chosen = _parse_protocols(protocols)
     _bench_protocols(suite, options, ProtocolOptions(chosen, seed, tune_fraction), as_json)
 
@@ -226,26 +247,39 @@ def _bench_protocols(
         options.on_event = display
         protocols = replace(protocols, on_pass=display.on_pass)
     started = time.monotonic()
+    measured = suite.subset(options.limit)
+    scorer = options.scorer = open_scorer(measured, options)
     try:
-        results = run_protocols(suite.subset(options.limit), options, protocols)
+        results = run_protocols(measured, options, protocols)
     finally:
+        scorer.close()
         if display is not None:
             display.close()
-    data = bench_document(suite, protocols, results, time.monotonic() - started)
+    data = bench_document(suite, protocols, results, time.monotonic() - started, scorer)
     if as_json:
         emit_json(data)
         return
     if "default" in results:
         print_summary(results["default"].summary)
     Console().print(protocol_table(results))
-    Console().print(f"total wall {data['total_wall_s']} s", highlight=False)
+    cache = data["score_cache"] or "off"
+    Console().print(
+        f"total wall {data['total_wall_s']} s; scoring runs {data['scoring_runs']}, "
+        f"{data['scoring_cached']} more from the score cache ({cache})",
+        highlight=False,
+    )
 
 
 def bench_document(
-    suite: Suite, protocols: ProtocolOptions, results: dict[str, ProtocolResult], wall_s: float
+    suite: Suite,
+    protocols: ProtocolOptions,
+    results: dict[str, ProtocolResult],
+    wall_s: float,
+    scorer: Scorer,
 ) -> dict[str, Any]:
     """The ``--json`` document: the default protocol's figures at the top level (the keys
-    outside checks read), every protocol's under ``protocols``."""
+    outside checks read), every protocol's under ``protocols``; the scoring counts are the
+    whole command's (one scorer serves every pass)."""
     data = results["default"].summary.to_json() if "default" in results else {}
     return {
         "suite": suite.name,
@@ -253,6 +287,11 @@ def bench_document(
         "seed": protocols.seed,
         "tune_fraction": protocols.tune_fraction,
         "total_wall_s": round(wall_s, 2),
+        "scoring_runs": scorer.runs,
+        "scoring_cached": scorer.cached,
+        "scoring_reruns": scorer.reruns,
+        "scoring_reruns_skipped": scorer.reruns_skipped,
+        "score_cache": None if scorer.cache_path is None else str(scorer.cache_path),
         "protocols": {name: r.to_json() for name, r in results.items()},
     }
 
