@@ -140,3 +140,14 @@ def test_every_generated_input_survives_the_literal_round_trip(args: list[object
         assert len(call.args) == len(args)
         for value, original in zip(call.args, args, strict=True):
             assert type(value) is type(original)
+
+
+def test_generate_inputs_remembers_a_seed_set_it_has_seen() -> None:
+    seeds = [CallArgs((7, "memo"), (("k", [1.5]),))]
+    first = generate_inputs(seeds, max_inputs=30)
+    again = generate_inputs([CallArgs((7, "memo"), (("k", [1.5]),))], max_inputs=30)
+    assert again == first and all(a is b for a, b in zip(again, first, strict=True))
+    again.clear()  # the caller's list is its own
+    assert generate_inputs(seeds, max_inputs=30) == first
+    assert generate_inputs(seeds, max_inputs=31)[:1] == first[:1]  # other arguments: new
+    assert generate_inputs(seeds, max_inputs=30, seed=4) != first

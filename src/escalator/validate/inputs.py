@@ -13,7 +13,9 @@ from __future__ import annotations
 import ast
 import math
 import random
+import threading
 import zlib
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -337,6 +339,12 @@ class _Seen:
                 self.add(v)
 
 
+_Key = tuple[tuple[str, ...], int, int, bool]
+_MEMO: OrderedDict[_Key, tuple[CallArgs, ...]] = OrderedDict()
+_MEMO_SIZE = 256
+_MEMO_LOCK = threading.Lock()
+
+
 def generate_inputs(
     seeds: Sequence[CallArgs], *, max_inputs: int = 60, seed: int = 0, stay_in_domain: bool = True
 ) -> list[CallArgs]:
@@ -346,7 +354,27 @@ def generate_inputs(
     ``stay_in_domain`` each argument stays inside the ``Domain`` its seed values show.
     Deterministic for the same seeds and ``seed``; duplicates are removed; at most
     ``max_inputs`` sets are returned. No seeds -> no inputs.
+
+    Being deterministic, the result is remembered (a few hundred seed sets): a task's
+    agreement check runs again with the same seeds each time a candidate joins the pool.
     """
+    key = (tuple(s.to_source() for s in seeds), max_inputs, seed, stay_in_domain)
+    with _MEMO_LOCK:
+        known = _MEMO.get(key)
+        if known is not None:
+            _MEMO.move_to_end(key)
+            return list(known)
+    made = tuple(_generate(seeds, max_inputs, seed, stay_in_domain))
+    with _MEMO_LOCK:
+        _MEMO[key] = made
+        if len(_MEMO) > _MEMO_SIZE:
+            _MEMO.popitem(last=False)
+    return list(made)
+
+
+def _generate(
+    seeds: Sequence[CallArgs], max_inputs: int, seed: int, stay_in_domain: bool
+) -> list[CallArgs]:
     unique = _dedupe(seeds)
     if not unique or max_inputs <= 0:
         return unique[: max(0, max_inputs)]
