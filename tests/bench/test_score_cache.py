@@ -13,7 +13,8 @@ from click.testing import CliRunner, Result
 
 from escalator.bench.runner import BenchOptions, BenchRun, run_bench
 from escalator.bench.score_cache import ScoreCache, default_score_cache_path
-from escalator.bench.scoring import ScoredRun, Scorer, recipe_fingerprint
+from escalator.bench.scorer import Scorer
+from escalator.bench.scoring import ScoredRun, recipe_fingerprint
 from escalator.bench.suite import load_suite
 from escalator.cli.main import cli
 

@@ -9,9 +9,9 @@ import pytest
 
 from escalator.bench import scoring
 from escalator.bench.score_cache import ScoreCache
+from escalator.bench.scorer import Scorer
 from escalator.bench.scoring import (
     ScoredRun,
-    Scorer,
     needs_rerun,
     run_program,
     syntax_ok,

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from escalator.bench.replay import solution_text
-from escalator.bench.scoring import Scorer
+from escalator.bench.scorer import Scorer
 from escalator.bench.suite import load_suite
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "bench" / "humaneval"

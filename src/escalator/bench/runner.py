@@ -22,7 +22,8 @@ from typing import Any
 from escalator.bench.fleet import FleetSettings, ReplayServer
 from escalator.bench.replay import SOLUTION_FILE, ReplayBook, solution_text
 from escalator.bench.score_cache import ScoreCache
-from escalator.bench.scoring import VISIBLE_TIMEOUT_S, ScoredRun, Scorer
+from escalator.bench.scorer import Scorer
+from escalator.bench.scoring import VISIBLE_TIMEOUT_S, ScoredRun
 from escalator.bench.suite import ModelRecord, Suite
 from escalator.bench.tasks import BENCH_VALIDATORS, build_workspace, task_request
 from escalator.config import Config, PolicyMode, parse_config

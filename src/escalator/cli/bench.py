@@ -25,7 +25,7 @@ from escalator.bench.replay import ReplayBook
 from escalator.bench.report import BenchSummary
 from escalator.bench.runner import BenchOptions, open_scorer, pareto_chain
 from escalator.bench.score_cache import default_score_cache_path
-from escalator.bench.scoring import Scorer
+from escalator.bench.scorer import Scorer
 from escalator.bench.suite import Suite, load_suite
 from escalator.bench.tasks import BENCH_VALIDATORS, NAIVE_VALIDATORS
 from escalator.cli.common import emit_json, get_config, handle_errors, json_option
