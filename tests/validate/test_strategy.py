@@ -178,3 +178,12 @@ async def test_the_agreement_placeholder_does_not_cost_confidence(make_box: Make
     spec = ValidationSpec(validators=("syntax", "agreement"), config=ValidationConfig())
     pooled = await run_validation(make_box(GOOD), spec)
     assert pooled.confidence == alone.confidence > 0
+
+
+def test_coverage_confidence_scales_by_the_share_of_planned_validators_that_passed() -> None:
+    from escalator.validate.strategy import coverage_confidence
+
+    planned = ["syntax", "tests", "semantic", "agreement"]
+    assert coverage_confidence(0.8, planned, {"syntax", "tests"}) == pytest.approx(0.4)
+    assert coverage_confidence(0.8, planned, set(planned)) == pytest.approx(0.8)
+    assert coverage_confidence(0.8, [], set()) == pytest.approx(0.8)

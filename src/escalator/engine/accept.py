@@ -15,6 +15,7 @@ from escalator.pricing import cloud_only_cost
 from escalator.registry import ModelSpec
 from escalator.store import EventKind
 from escalator.task import Outcome
+from escalator.validate.strategy import coverage_confidence
 
 __all__ = ["accept", "finish", "park"]
 
@@ -71,7 +72,7 @@ async def accept(run: TaskRun, candidate: Candidate) -> TaskResult:
 def honest_validation(run: TaskRun, candidate: Candidate) -> str:
     """Which validators passed the change and which did not run (and why), as the
     outcome's reason says it; the candidate's confidence is scaled by the share of the
-    planned validators that ran."""
+    planned validators that ran (``coverage_confidence``)."""
     verdicts = next(
         (a.verdicts for a in run.log.attempts(run.task_id) if a.n == candidate.attempt), ()
     )
@@ -84,8 +85,7 @@ def honest_validation(run: TaskRun, candidate: Candidate) -> str:
         notes.append(f"checker {checker} not used: paid models were not approved")
     if not_run:
         notes.append(f"not run: {', '.join(not_run)}")
-        ran = len([name for name in planned if name in passed])
-        candidate.confidence *= ran / len(planned) if planned else 1.0
+        candidate.confidence = coverage_confidence(candidate.confidence, planned, passed)
     text = ", ".join(passed) or "no validator"
     return text + (f" ({'; '.join(notes)})" if notes else "")
 

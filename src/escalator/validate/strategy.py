@@ -33,6 +33,11 @@ deferred or inapplicable agreement verdict costs 0.9, like any validator that di
 apply, and a rejected one makes it 0.
 
 ``passed`` is true when no verdict failed or errored: "could not check" is not a pass.
+
+An accepted answer's confidence, as its task's outcome reports it, is then scaled by the
+share of the task's planned validators that passed it (``coverage_confidence``): a
+validator that never ran (a paid checker without approval, one not applicable) proves
+nothing, and the outcome says so rather than listing it as "validated by".
 """
 
 from __future__ import annotations
@@ -40,7 +45,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -62,6 +67,7 @@ __all__ = [
     "ValidationReport",
     "ValidationSpec",
     "combined_confidence",
+    "coverage_confidence",
     "make_report",
     "merge_reports",
     "order_validators",
@@ -142,6 +148,16 @@ def combined_confidence(verdicts: list[Verdict]) -> float:
     )
     value = math.prod(passed) * 0.5**errors * 0.9**skipped
     return min(value, 0.5) if not passed else value
+
+
+def coverage_confidence(
+    confidence: float, planned: Sequence[str], passed: Collection[str]
+) -> float:
+    """``confidence`` scaled by the share of the ``planned`` validators that ``passed``
+    (see the module docstring); unchanged when nothing was planned."""
+    if not planned:
+        return confidence
+    return confidence * sum(1 for name in planned if name in passed) / len(planned)
 
 
 async def run_validation(sandbox: Sandbox, spec: ValidationSpec) -> ValidationReport:
