@@ -11,7 +11,8 @@ Layers, lowest first; a module may import its own layer and the ones below, neve
     work, validate, classify,       the pure steps of one task; the learned policy the
     apply, learn                    engine consults (it reads the task log, not the engine)
     engine, review                  the escalation loop; the review queue
-    analytics, experiments, bench,  what the task log says, A/B arms; benchmarks;
+    analytics, scored, experiments, what the task log says (a bench's scores too), A/B arms;
+    bench,                          benchmarks;
     batch                           many tasks from one file
     cli, mcpserver, escalator       the user interfaces and the public API
 
@@ -36,7 +37,7 @@ LAYERS: list[set[str]] = [
     {"providers", "store", "sandbox"},
     {"work", "validate", "classify", "apply", "learn"},
     {"engine", "review"},
-    {"analytics", "experiments", "bench", "batch"},
+    {"analytics", "scored", "experiments", "bench", "batch"},
     {"cli", "mcpserver", "__init__", "__main__"},
 ]
 

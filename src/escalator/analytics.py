@@ -14,18 +14,23 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from escalator.config import Config
+from escalator.pricing import savings
+from escalator.scored import ScoredStats, score_stats
 from escalator.store import TaskLog
 from escalator.task import Outcome, TaskType
 
 __all__ = [
     "CLOUD_ONLY_DEFINITION",
+    "CLOUD_ONLY_LABEL",
     "MIN_TASKS_FOR_SUGGESTION",
     "ModelStats",
     "ModelTypeStats",
+    "ScoredStats",
     "Stats",
     "Suggestion",
     "TypeStats",
     "compute_stats",
+    "format_pct",
     "format_rate",
     "format_usd",
 ]
@@ -36,6 +41,7 @@ CLOUD_ONLY_DEFINITION = (
     "cloud-only: what the strongest model of each task's chain (by configured quality, then "
     "price, then tier) would have charged for the same tokens the task used"
 )
+CLOUD_ONLY_LABEL = "cloud-only (the same tokens at the chain's strongest model)"
 STRONG_PASS_RATE = 0.8
 WEAK_PASS_RATE = 0.2
 
@@ -121,7 +127,8 @@ class Stats:
     ``passed``/``pass_rate``: tasks whose change passed every validator. Changes a
     person applied although they failed a check are counted apart
     (``approved_by_reviewer``), never as passed. ``cloud_only_cost_usd``: see
-    ``CLOUD_ONLY_DEFINITION``."""
+    ``CLOUD_ONLY_DEFINITION``. ``scored``: the tasks a bench scored on hidden tests,
+    with their strongest-alone baseline (``escalator.scored``); None when there are none."""
 
     tasks: int
     passed: int
@@ -138,6 +145,13 @@ class Stats:
     suggestions: list[Suggestion]
     chains_run: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     cloud_only_definition: str = ""
+    scored: ScoredStats | None = None
+
+    @property
+    def all_scored(self) -> bool:
+        """Every task has a bench's scores: savings are shown against the strongest
+        model alone only (cloud-only stays in the JSON and the per-type table)."""
+        return self.scored is not None and self.scored.tasks == self.tasks
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -159,6 +173,11 @@ def format_rate(rate: float) -> str:
     return f"{100 * rate:.0f}%"
 
 
+def format_pct(pct: float | None) -> str:
+    """A percentage (savings) as the CLI, the report and the demo show it; "-" for none."""
+    return "-" if pct is None else f"{pct:.0f}%"
+
+
 def compute_stats(log: TaskLog, *, min_tasks: int = MIN_TASKS_FOR_SUGGESTION) -> Stats:
     """Aggregate the whole log into ``Stats`` (chains and prices from ``log.config``)."""
     tasks = [dict(r) for r in log.task_facts()]
@@ -176,6 +195,7 @@ def compute_stats(log: TaskLog, *, min_tasks: int = MIN_TASKS_FOR_SUGGESTION) ->
     cloud = sum(float(t["cloud_only_cost_usd"]) for t in tasks)
     passed = sum(1 for t in tasks if t["outcome"] == Outcome.PASSED)
     forced = sum(1 for t in tasks if t["outcome"] == Outcome.APPROVED_BY_REVIEWER)
+    saved_usd, saved_pct = savings(cost, cloud)
     return Stats(
         tasks=len(tasks),
         passed=passed,
@@ -183,8 +203,8 @@ def compute_stats(log: TaskLog, *, min_tasks: int = MIN_TASKS_FOR_SUGGESTION) ->
         approved_by_reviewer=forced,
         cost_usd=round(cost, 6),
         cloud_only_cost_usd=round(cloud, 6),
-        savings_usd=round(cloud - cost, 6),
-        savings_pct=_pct(cloud - cost, cloud),
+        savings_usd=saved_usd,
+        savings_pct=saved_pct,
         escalation_rate=_ratio(len(escalated), len(tasks)),
         by_type=dict(sorted(by_type.items(), key=lambda kv: _type_order(kv[0]))),
         by_model=dict(sorted(by_model.items(), key=lambda kv: -kv[1].attempts)),
@@ -192,6 +212,7 @@ def compute_stats(log: TaskLog, *, min_tasks: int = MIN_TASKS_FOR_SUGGESTION) ->
         suggestions=suggest_chain_changes(by_model, log.config, min_tasks=min_tasks),
         chains_run=dict(sorted(chains_run.items(), key=lambda kv: _type_order(kv[0]))),
         cloud_only_definition=CLOUD_ONLY_DEFINITION,
+        scored=score_stats(tasks),
     )
 
 
@@ -200,10 +221,6 @@ def compute_stats(log: TaskLog, *, min_tasks: int = MIN_TASKS_FOR_SUGGESTION) ->
 
 def _ratio(part: float, whole: float) -> float:
     return round(part / whole, 4) if whole else 0.0
-
-
-def _pct(part: float, whole: float) -> float | None:
-    return round(100.0 * part / whole, 2) if whole > 0 else None
 
 
 def _type_order(task_type: str) -> int:
@@ -233,6 +250,7 @@ def _type_stats(task_type: str, rows: list[dict[str, Any]], escalated: set[str])
     cost = sum(float(r["cost_usd"]) for r in rows)
     cloud = sum(float(r["cloud_only_cost_usd"]) for r in rows)
     passed = outcomes.get(Outcome.PASSED.value, 0)
+    saved_usd, saved_pct = savings(cost, cloud)
     return TypeStats(
         task_type=task_type,
         tasks=len(rows),
@@ -242,8 +260,8 @@ def _type_stats(task_type: str, rows: list[dict[str, Any]], escalated: set[str])
         outcomes=dict(sorted(outcomes.items())),
         cost_usd=round(cost, 6),
         cloud_only_cost_usd=round(cloud, 6),
-        savings_usd=round(cloud - cost, 6),
-        savings_pct=_pct(cloud - cost, cloud),
+        savings_usd=saved_usd,
+        savings_pct=saved_pct,
         escalation_rate=_ratio(sum(1 for r in rows if r["task_id"] in escalated), len(rows)),
         mean_attempts=round(sum(int(r["attempts"]) for r in rows) / len(rows), 3),
     )

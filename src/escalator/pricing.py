@@ -3,7 +3,8 @@
 - ``worst_case_usd``: the most one call can cost, with a margin for tokenizer differences;
 - ``model_rank`` / ``strongest``: which model of a chain is the strongest;
 - ``cloud_only_cost``: what the strongest model of a chain would have charged, the
-  baseline that savings are measured against.
+  baseline that savings are measured against where a bench recorded no other;
+- ``savings``: what was saved against a baseline, the one formula every figure uses.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ __all__ = [
     "PROMPT_SLACK",
     "cloud_only_cost",
     "model_rank",
+    "savings",
     "strength",
     "strongest",
     "worst_case_usd",
@@ -77,3 +79,10 @@ def cloud_only_cost(config: Config, task_type: str, tokens_in: int, tokens_out: 
     """What the strongest model of ``task_type``'s chain would charge for these tokens."""
     chain = config.chain_for(TaskType.parse(str(task_type))).chain
     return strongest(config.registry.get(key) for key in chain).cost_usd(tokens_in, tokens_out)
+
+
+def savings(cost_usd: float, baseline_usd: float) -> tuple[float, float | None]:
+    """Saved against a baseline: (USD, percent of the baseline; None when it is 0)."""
+    saved = baseline_usd - cost_usd
+    pct = round(100.0 * saved / baseline_usd, 2) if baseline_usd > 0 else None
+    return round(saved, 6), pct

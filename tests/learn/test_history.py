@@ -101,3 +101,38 @@ def test_labels_at_the_end_of_a_task() -> None:
         attempts, passing=passing, accepted=(), corroborated=False, task_passed=False
     )
     assert none[2] is Label.UNKNOWN and none[1] is Label.FAILED
+
+
+BENCH_SCORES = ("hidden_pass", "baseline_model", "baseline_cost_usd", "baseline_hidden_pass")
+
+
+def test_hidden_test_results_never_reach_learning(tmp_path: Path) -> None:
+    """A bench's hidden-test results and baseline (``bench.record``) are in the task log,
+    but what the learned policy reads is the same with or without them."""
+    with open_log(tmp_path / "t.db", config=default_config()) as log:
+        ids = []
+        for final in ("haiku", "qwen3-30b", "haiku"):
+            tid = _task(log, "passed", final)
+            _attempt(log, tid, "qwen3-30b", "passed" if final == "qwen3-30b" else "failed")
+            if final == "haiku":
+                _attempt(log, tid, "haiku", "passed", cost_usd=0.002)
+            ids.append(tid)
+        before = traces_from_log(log)
+        facts_before = [dict(r) for r in log.learning_facts()]
+        for i, tid in enumerate(ids):  # the hidden tests say every accepted answer was wrong
+            log.update_task(
+                tid,
+                hidden_pass=False,
+                baseline_model="opus",
+                baseline_cost_usd=0.5 + i,
+                baseline_hidden_pass=True,
+            )
+        assert log.get_task(ids[0]).hidden_pass is False  # stored, and read back typed
+        after = traces_from_log(log)
+        facts_after = [dict(r) for r in log.learning_facts()]
+    assert after == before and facts_after == facts_before
+    assert not set(BENCH_SCORES) & set(facts_after[0])
+    learn = Path(__file__).resolve().parents[2] / "src" / "escalator" / "learn"
+    for source in learn.rglob("*.py"):
+        text = source.read_text(encoding="utf-8")
+        assert not [c for c in BENCH_SCORES if c in text], source

@@ -12,6 +12,9 @@
   and with the learned policy starting from the tuning log. Only the measured problems
   count in the figures, the strongest model and the oracle included.
 
+Each measured pass writes its tasks' hidden results and strongest-alone baseline into
+its log (``bench.record``), so ``escalator stats`` on that log shows the same figures.
+
 Every pass shares one scorer, so a program is scored on the hidden tests once per run.
 """
 
@@ -26,6 +29,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from escalator.bench.record import record_scores
 from escalator.bench.report import BenchSummary, summarise
 from escalator.bench.runner import BenchOptions, BenchRun, open_scorer, run_bench
 from escalator.bench.suite import Suite
@@ -148,12 +152,17 @@ def _pass(
     db: Path,
     *,
     keep_log: bool = False,
+    measured: bool = True,
 ) -> tuple[BenchSummary, float]:
+    """One pass; a measured pass writes its scores into its log (``bench.record``)."""
     if not keep_log:
         _fresh(db)
     started = time.monotonic()
     run = run_bench(suite, replace(options, policy=policy, db_path=db, limit=None))
-    return summarise(run), time.monotonic() - started
+    summary = summarise(run)
+    if measured:
+        record_scores(summary)
+    return summary, time.monotonic() - started
 
 
 def _policy_name(options: BenchOptions, policy: PolicyMode | None) -> str:
@@ -205,7 +214,9 @@ def _split(
     tune, rest = split_problems(suite, protocols.tune_fraction, protocols.seed)
     tune_db = _db(options, "split-tune")
     protocols.announce("split_tune", tune)
-    tuning, tune_wall = _pass(tune, options, PolicyMode.LEARNED, tune_db)
+    # The tuning pass is not measured: its log (which the learned pass starts from) gets
+    # no hidden results, so the scored tasks of the learned log are the held-out ones.
+    tuning, tune_wall = _pass(tune, options, PolicyMode.LEARNED, tune_db, measured=False)
     protocols.announce("split_static", rest)
     static, static_wall = _pass(rest, options, PolicyMode.STATIC, _db(options, "split-static"))
     learned_db = _db(options, "split-learned")

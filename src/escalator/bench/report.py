@@ -16,7 +16,7 @@ from escalator.bench.runner import BenchRun
 from escalator.bench.suite import ModelRecord, load_outcomes
 from escalator.bench.tokens import count_tokens
 
-__all__ = ["Baseline", "BenchSummary", "summarise"]
+__all__ = ["Baseline", "BenchSummary", "answer_alone", "summarise"]
 
 RECIPE_PROMPT_OVERHEAD = 60  # the README's cost recipe: cl100k(prompt) + 60
 
@@ -175,15 +175,25 @@ def _recipe_cost(run: BenchRun, model: ModelRecord, problem_id: str) -> float:
     return model.cost_usd(tokens_in, count_tokens(code))
 
 
+def answer_alone(run: BenchRun, model: ModelRecord, problem_id: str) -> tuple[float, bool]:
+    """``model`` answering the problem alone in one call: what that costs (the engine's
+    first prompt, its recorded sample-0 reply; nothing for a local model) and whether the
+    answer passes the hidden tests. No recorded answer: nothing spent, not passed."""
+    passed = run.sample0.get((model.slug, problem_id))
+    if passed is None:
+        return 0.0, False
+    return (0.0 if model.is_local else _call_cost(run, model, problem_id)), passed
+
+
 def _baseline(run: BenchRun, model: ModelRecord) -> Baseline:
+    alone = [answer_alone(run, model, p.id) for p in run.suite.problems]
     covered = [p.id for p in run.suite.problems if (model.slug, p.id) in run.sample0]
-    solved = sum(1 for pid in covered if run.sample0[(model.slug, pid)])
     paid = not model.is_local
     return Baseline(
         name=model.slug,
-        pass_rate=solved / max(1, len(run.suite.problems)),
-        cost_usd=sum(_call_cost(run, model, pid) for pid in covered) if paid else 0.0,
-        solved=solved,
+        pass_rate=sum(passed for _, passed in alone) / max(1, len(run.suite.problems)),
+        cost_usd=sum(cost for cost, _ in alone),
+        solved=sum(passed for _, passed in alone),
         recipe_cost_usd=sum(_recipe_cost(run, model, pid) for pid in covered) if paid else 0.0,
     )
 

@@ -7,11 +7,14 @@ policy first runs the tuning share and learns from what the engine itself can kn
 policy did not learn from, are run twice through the replay fleet: with the static
 matrix and with the learned policy. Each task's climb up the chain is shown as it ends;
 then one table puts both beside the strongest model alone and the oracle, every figure
-defined under it. The task log of the learned run and its HTML report are written.
+defined under it. Each measured pass writes its hidden results and strongest-alone
+baseline into its task log, and the table's figures are ``escalator stats``'s for those
+logs (computed by the same function); the learned run's HTML report is written.
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -20,14 +23,18 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from escalator.analytics import compute_stats, format_pct, format_rate, format_usd
 from escalator.bench.display import climb_line
 from escalator.bench.protocols import ProtocolOptions, ProtocolResult, run_protocols
 from escalator.bench.runner import BenchEvent, BenchOptions
 from escalator.bench.suite import load_suite
 from escalator.cli.common import emit_json, get_config, handle_errors, json_option
 from escalator.errors import InputError
+from escalator.pricing import savings
+from escalator.scored import HIDDEN_PASS_MEANING, STRONGEST_ALONE_MEANING, ScoredStats
+from escalator.store import open_log
 
-__all__ = ["demo_command", "demo_suite_path", "write_report"]
+__all__ = ["demo_command", "demo_suite_path", "scored_figures", "write_report"]
 
 DEMO_DB = "demo-tasks.db"
 DEMO_REPORT = "demo-report.html"
@@ -47,9 +54,7 @@ def demo_suite_path() -> Path:
 def write_report(db_path: Path, out: Path) -> str | None:
     """Write ``escalator report`` for the log at ``db_path``; None when that is unavailable."""
     try:
-        from escalator.analytics import compute_stats
         from escalator.cli.report_html import RECENT_TASKS, render_report
-        from escalator.store import open_log
     except ImportError:
         return None
     with open_log(db_path, create=False) as log:
@@ -65,47 +70,69 @@ def write_report(db_path: Path, out: Path) -> str | None:
 
 
 def definitions(results: dict[str, ProtocolResult]) -> dict[str, str]:
-    """What each figure of the comparison means, for these results."""
+    """What each figure of the comparison means, for these results (the hidden-test and
+    strongest-alone wording is ``escalator.scored``'s, as in ``stats`` and the report)."""
     learned = results["split_learned"]
-    s = learned.summary
-    n = s.tasks
+    strongest = scored_figures(learned).baseline_model
     return {
-        "hidden pass": f"share of the {n} held-out problems whose accepted code passes the "
-        "hidden tests (run only after the engine decided; they never feed learning)",
+        "passed validation": "share of the held-out problems whose answer the engine "
+        "accepted: it passed every validator (visible tests, agreement)",
+        "hidden pass": f"share of the {learned.summary.tasks} held-out problems whose "
+        f"accepted code passes the hidden tests: {HIDDEN_PASS_MEANING}",
         "cost": "what the run's model calls cost at the models' list prices (tokens of the "
         "engine's real prompts and the recorded answers)",
-        "strongest alone": f"{s.strongest}, the model with the best hidden pass rate on "
-        "these problems, answering each of them alone in one call: the cloud-only "
-        "baseline of this demo",
-        "savings": "1 - cost / the strongest model alone's cost on the same problems",
+        "strongest alone": STRONGEST_ALONE_MEANING.format(model=strongest),
+        "savings": "(the strongest model alone's cost - cost) / the strongest model "
+        "alone's cost, on the same problems",
         "false accepts": "accepted answers that fail the hidden tests",
         "oracle": "per problem, the cheapest model whose recorded answer passes the hidden "
-        "tests: a bound that needs the answers, not a policy",
+        "tests: a bound that needs the answers, not a policy (bench only, not in the log)",
         "learned policy": f"learned from the other {learned.tuned_on} problems (the tuning "
         "share), starting from their task log; static matrix: the configured chain as "
         "written, cheapest first",
     }
 
 
-def _savings(cost: float, strongest: float) -> str:
-    return "-" if strongest <= 0 else f"{100 * (1 - cost / strongest):.1f}%"
+def scored_figures(result: ProtocolResult) -> ScoredStats:
+    """The figures ``escalator stats`` shows for the tasks this pass scored in its log."""
+    with open_log(result.summary.run.db_path, create=False) as log:
+        scored = compute_stats(log).scored
+    if scored is None:
+        raise InputError(f"the demo's log {result.summary.run.db_path} holds no scored tasks")
+    return scored
 
 
 def comparison_table(results: dict[str, ProtocolResult]) -> Table:
-    """Static matrix | learned policy | strongest alone | oracle, on the held-out problems."""
-    static, learned = results["split_static"].summary, results["split_learned"].summary
-    strongest = learned.baselines[learned.strongest]
-    oracle = learned.oracle
+    """Static matrix | learned policy | strongest alone | oracle, on the held-out problems.
+
+    The first three columns are the task logs' figures as ``escalator stats`` computes
+    them; the oracle is the bench's own bound."""
+    static = scored_figures(results["split_static"])
+    learned = scored_figures(results["split_learned"])
+    oracle = results["split_learned"].summary.oracle
     table = Table(title=f"{learned.tasks} held-out problems the policy did not learn from")
     for column in ("", "static matrix", "learned policy", "strongest alone", "oracle"):
         table.add_column(column, justify="left" if not column else "right")
-    rates = (static.pass_rate, learned.pass_rate, strongest.pass_rate, oracle.pass_rate)
-    costs = (static.cost_usd, learned.cost_usd, strongest.cost_usd, oracle.cost_usd)
-    table.add_row("hidden pass", *(f"{100 * r:.1f}%" for r in rates))
-    table.add_row("cost $", *(f"{c:.4f}" for c in costs))
-    table.add_row("savings", *(_savings(c, strongest.cost_usd) for c in costs))
+    rates = (static.hidden_pass_rate, learned.hidden_pass_rate)
+    alone = (learned.baseline_hidden_pass_rate, oracle.pass_rate)
+    costs = (static.cost_usd, learned.cost_usd, learned.baseline_cost_usd, oracle.cost_usd)
+    oracle_pct = savings(oracle.cost_usd, learned.baseline_cost_usd)[1]
+    validated = (static.validation_pass_rate, learned.validation_pass_rate)
+    table.add_row("passed validation", *(format_rate(r) for r in validated), "", "")
+    table.add_row("hidden pass", *(format_rate(r) for r in (*rates, *alone)))
+    table.add_row("cost", *(format_usd(c) for c in costs))
+    pcts = (static.savings_pct, learned.savings_pct, 0.0, oracle_pct)
+    table.add_row("savings", *(format_pct(p) for p in pcts))
     table.add_row("false accepts", str(static.false_accepts), str(learned.false_accepts), "", "")
     return table
+
+
+def stats_commands(results: dict[str, ProtocolResult]) -> list[str]:
+    """The ``escalator stats`` commands whose scored figures the table repeats."""
+    return [
+        f"escalator stats --db {results[name].summary.run.db_path}"
+        for name in ("split_static", "split_learned")
+    ]
 
 
 def _progress(console: Console) -> tuple[Any, Any]:
@@ -131,6 +158,10 @@ def _json(results: dict[str, ProtocolResult], report: str | None, command: str) 
         "strongest": strongest.to_json(),
         "oracle": learned.oracle.to_json(),
         "definitions": definitions(results),
+        "figures": {
+            side: asdict(scored_figures(results[f"split_{side}"])) for side in ("static", "learned")
+        },
+        "stats_commands": stats_commands(results),
         "db_path": learned.run.db_path,
         "report": report,
         "report_command": command,
@@ -204,9 +235,12 @@ def _print_result(results: dict[str, ProtocolResult], report: str | None, comman
     for name, meaning in definitions(results).items():
         console.print(f"  {name}: {meaning}", highlight=False)
     learned = results["split_learned"]
+    console.print("the same figures from the task logs ('tasks scored by a bench'):")
+    for command in stats_commands(results):  # whole lines, so they can be copied
+        console.print(f"  {command}", highlight=False, soft_wrap=True)
     console.print(
         f"task log (learned policy): {learned.summary.run.db_path}, holding its "
-        f"{learned.tuned_on} tuning tasks and {learned.summary.tasks} held-out tasks; "
-        + (f"report: {report}" if report else f"report: run `{command}`"),
+        f"{learned.tuned_on} tuning tasks (not scored) and {learned.summary.tasks} held-out "
+        "tasks; " + (f"report: {report}" if report else f"report: run `{command}`"),
         highlight=False,
     )

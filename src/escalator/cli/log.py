@@ -12,7 +12,13 @@ from rich.table import Table
 
 from escalator.analytics import Stats, compute_stats, format_rate, format_usd
 from escalator.cli.common import emit_json, get_config, handle_errors, json_option
-from escalator.cli.tasklog import db_option, open_cli_log, stats_headline
+from escalator.cli.tasklog import (
+    db_option,
+    definitions,
+    open_cli_log,
+    scored_line,
+    stats_headline,
+)
 from escalator.errors import InputError, TaskLogError
 from escalator.experiments import TypeArms, compare_arms
 from escalator.store import AttemptRecord, EventRecord, TaskRecord, open_log
@@ -243,7 +249,10 @@ def _print_stats(stats: Stats, db: str) -> None:
         console.print(f"No tasks logged in {db} yet.")
         return
     console.print(stats_headline(stats))
-    console.print(f"  ({stats.cloud_only_definition})", style="dim")
+    if stats.scored is not None:
+        console.print(scored_line(stats.scored))
+    for meaning in definitions(stats):
+        console.print(f"  ({meaning})", style="dim")
     types = _table("By task type")
     columns = ("type", "tasks", "passed", "approved by reviewer", "escalated", "cost")
     for name in (*columns, "cloud-only", "saved"):

@@ -9,8 +9,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from html import escape
 
-from escalator.analytics import ModelStats, Stats, format_rate, format_usd
-from escalator.cli.tasklog import stats_headline
+from escalator.analytics import (
+    ModelStats,
+    ScoredStats,
+    Stats,
+    format_pct,
+    format_rate,
+    format_usd,
+)
+from escalator.cli.tasklog import definitions, scored_line, stats_headline
 from escalator.store import TaskRecord
 
 __all__ = ["RECENT_TASKS", "render_report"]
@@ -88,7 +95,6 @@ def _head(*names: str) -> str:
 
 
 def _summary(stats: Stats) -> str:
-    saved = "-" if stats.savings_pct is None else f"{stats.savings_pct:.0f}%"
     cards = [
         ("tasks", "Tasks", str(stats.tasks)),
         ("passed", "Passed validation", f"{stats.passed} ({format_rate(stats.pass_rate)})"),
@@ -99,15 +105,54 @@ def _summary(stats: Stats) -> str:
         ),
         ("escalated", "Escalated", format_rate(stats.escalation_rate)),
         ("cost", "Cost", format_usd(stats.cost_usd)),
-        ("cloud_only", "Cloud-only cost*", format_usd(stats.cloud_only_cost_usd)),
-        ("saved", "Saved vs cloud-only", f"{format_usd(stats.savings_usd)} ({saved})"),
     ]
+    if not stats.all_scored:
+        saved = f"{format_usd(stats.savings_usd)} ({format_pct(stats.savings_pct)})"
+        cards += [
+            ("cloud_only", "Cloud-only cost*", format_usd(stats.cloud_only_cost_usd)),
+            ("saved", "Saved vs cloud-only*", saved),
+        ]
+    if stats.scored is not None:
+        cards += _scored_cards(stats.scored)
     body = "".join(
         f'<div class="card" data-figure="{key}">{escape(k)}<b>{escape(v)}</b></div>'
         for key, k, v in cards
     )
-    note = f'<p class="meta" id="cloud-only">* {escape(stats.cloud_only_definition)}.</p>'
-    return f'<div class="cards">{body}</div>{note}'
+    notes = "".join(
+        f'<p class="meta" data-definition="{i}">* {escape(meaning)}.</p>'
+        for i, meaning in enumerate(definitions(stats))
+    )
+    lines = "" if stats.scored is None else f"<p>{escape(scored_line(stats.scored))}</p>"
+    return f'<div class="cards">{body}</div>{lines}{notes}'
+
+
+def _scored_cards(s: ScoredStats) -> list[tuple[str, str, str]]:
+    """Cards for the tasks a bench scored: hidden beside validated, vs strongest alone."""
+    of = f" of {s.tasks}"
+    return [
+        (
+            "hidden_passed",
+            "Passed hidden tests*",
+            f"{s.hidden_passed}{of} ({format_rate(s.hidden_pass_rate)})",
+        ),
+        (
+            "scored_validated",
+            "Passed validation (same tasks)",
+            f"{s.passed_validation}{of} ({format_rate(s.validation_pass_rate)})",
+        ),
+        ("false_accepts", "False accepts", str(s.false_accepts)),
+        ("scored_cost", "Cost (same tasks)", format_usd(s.cost_usd)),
+        (
+            "baseline",
+            f"Strongest model alone* ({s.baseline_model})",
+            format_usd(s.baseline_cost_usd),
+        ),
+        (
+            "saved_baseline",
+            "Saved vs strongest alone",
+            f"{format_usd(s.savings_usd)} ({format_pct(s.savings_pct)})",
+        ),
+    ]
 
 
 def _types_section(stats: Stats) -> str:

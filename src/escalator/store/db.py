@@ -62,6 +62,7 @@ STALE_AFTER_S = 3600.0  # a running task of another host counts as interrupted a
 
 _TASK_COLUMNS = tuple(f.name for f in fields(TaskRecord))
 _JSON_TASK_COLUMNS = {"files", "state"}
+_BOOL_TASK_COLUMNS = {"hidden_pass", "baseline_hidden_pass"}  # INTEGER 0/1 on both backends
 _UPDATABLE = frozenset(_TASK_COLUMNS) - {"task_id"}
 
 
@@ -603,10 +604,11 @@ class TaskLog:
         )
 
     def task_facts(self) -> list[Row]:
-        """Per task: the columns the analytics need."""
+        """Per task: the columns the analytics need (a bench's scores included)."""
         return self._query(
             "SELECT task_id, task_type, outcome, final_model, attempts, escalations, "
-            "cost_usd, cloud_only_cost_usd, latency_ms, tokens_in, tokens_out FROM tasks"
+            "cost_usd, cloud_only_cost_usd, latency_ms, tokens_in, tokens_out, hidden_pass, "
+            "baseline_model, baseline_cost_usd, baseline_hidden_pass FROM tasks"
         )
 
 
@@ -637,6 +639,8 @@ def _column_value(name: str, value: Any) -> Any:
         return redact(value)
     if name in _JSON_TASK_COLUMNS:
         return json.dumps(list(value) if name == "files" else value, default=str)
+    if name in _BOOL_TASK_COLUMNS and value is not None:
+        return int(bool(value))
     if isinstance(value, TaskType | Outcome):
         return value.value
     return value
@@ -650,6 +654,8 @@ def _task_from_row(row: Row) -> TaskRecord:
     data = _row_fields(row, TaskRecord)
     data["files"] = tuple(json.loads(row["files"]))
     data["state"] = json.loads(row["state"])
+    for name in _BOOL_TASK_COLUMNS & set(data):
+        data[name] = None if data[name] is None else bool(data[name])
     return TaskRecord(**data)
 
 

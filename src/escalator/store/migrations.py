@@ -248,6 +248,19 @@ def m008_spend_ledger(db: SqlConnection) -> None:
     )
 
 
+@migration
+def m009_bench_scores(db: SqlConnection) -> None:
+    """What a bench learned about a task after the engine decided (``bench.record``):
+    whether its accepted code passed the hidden tests, and the strongest-alone baseline
+    (which model, what it would have cost answering the task alone, whether that answer
+    passed the hidden tests). NULL for tasks no bench scored (every ``run`` task). The
+    learned policy never reads these columns (``learning_facts`` leaves them out)."""
+    db.execute("ALTER TABLE tasks ADD COLUMN hidden_pass INTEGER")
+    db.execute("ALTER TABLE tasks ADD COLUMN baseline_model TEXT")
+    db.execute("ALTER TABLE tasks ADD COLUMN baseline_cost_usd REAL")
+    db.execute("ALTER TABLE tasks ADD COLUMN baseline_hidden_pass INTEGER")
+
+
 def _ensure_table(db: SqlConnection) -> None:
     db.execute(
         "CREATE TABLE IF NOT EXISTS _migrations (name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)"

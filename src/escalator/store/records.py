@@ -81,7 +81,8 @@ class TaskRecord:
     ``TaskLog.add_attempt`` keeps up to date; ``escalations`` counts ``escalation``
     events. ``cloud_only_cost_usd`` is what the strongest model of the chain would
     have cost for the same tokens (the savings baseline). ``state`` is the engine's
-    resume blob; ``patch`` the accepted or best diff.
+    resume blob; ``patch`` the accepted or best diff. ``hidden_pass`` and ``baseline_*``
+    are a bench's scores of the task (``bench.record``), None for tasks no bench scored.
     """
 
     task_type: str
@@ -112,6 +113,11 @@ class TaskRecord:
     host: str | None = None
     pid: int | None = None
     arm: str | None = None  # the A/B arm of the matrix this task drew, if any
+    # Set by a bench after the engine decided (never read by learning); None elsewhere.
+    hidden_pass: bool | None = None
+    baseline_model: str | None = None
+    baseline_cost_usd: float | None = None
+    baseline_hidden_pass: bool | None = None
 
     @property
     def short_id(self) -> str:
