@@ -30,6 +30,16 @@ def _card(dom: str, key: str) -> str:
     return match.group(1).replace("&amp;", "&")
 
 
+def _render(db: str, tmp_path: Path) -> tuple[dict[str, Any], str]:
+    out = tmp_path / "report.html"
+    written = CliRunner().invoke(cli, ["report", "--out", str(out), "--db", db])
+    assert written.exit_code == 0, written.output
+    stats = json.loads(CliRunner().invoke(cli, ["stats", "--db", db, "--json"]).stdout)
+    dom = _chromium(tmp_path, "--dump-dom", out.as_uri())
+    assert dom.returncode == 0, dom.stderr[-2000:]
+    return stats, dom.stdout
+
+
 @pytest.mark.skipif(
     not CHROMIUM.exists(), reason="needs /usr/bin/chromium (apt-get install -y chromium)"
 )
@@ -37,13 +47,7 @@ def test_rendered_report_figures_match_stats_json(
     db: str, log: TaskLog, seeded: dict[str, list[str]], tmp_path: Path
 ) -> None:
     _forced_approval(log)
-    out = tmp_path / "report.html"
-    written = CliRunner().invoke(cli, ["report", "--out", str(out), "--db", db])
-    assert written.exit_code == 0, written.output
-    stats = json.loads(CliRunner().invoke(cli, ["stats", "--db", db, "--json"]).stdout)
-    dom = _chromium(tmp_path, "--dump-dom", out.as_uri())
-    assert dom.returncode == 0, dom.stderr[-2000:]
-    page = dom.stdout
+    stats, page = _render(db, tmp_path)
 
     assert _card(page, "tasks") == str(stats["tasks"]) == "27"
     assert _card(page, "passed") == f"{stats['passed']} ({format_rate(stats['pass_rate'])})"
@@ -80,16 +84,6 @@ def _score(log: TaskLog, task_ids: list[str]) -> None:
             baseline_cost_usd=0.011 * (i + 1),
             baseline_hidden_pass=i % 4 != 0,
         )
-
-
-def _render(db: str, tmp_path: Path) -> tuple[dict[str, Any], str]:
-    out = tmp_path / "report.html"
-    written = CliRunner().invoke(cli, ["report", "--out", str(out), "--db", db])
-    assert written.exit_code == 0, written.output
-    stats = json.loads(CliRunner().invoke(cli, ["stats", "--db", db, "--json"]).stdout)
-    dom = _chromium(tmp_path, "--dump-dom", out.as_uri())
-    assert dom.returncode == 0, dom.stderr[-2000:]
-    return stats, dom.stdout
 
 
 @pytest.mark.skipif(
