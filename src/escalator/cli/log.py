@@ -170,6 +170,13 @@ def _print_task(task: TaskRecord, attempts: list[AttemptRecord], events: list[Ev
         f"(cloud-only {format_usd(task.cloud_only_cost_usd)}), "
         f"wall time {task.latency_ms / 1000:.1f} s"
     )
+    if task.hidden_pass is not None:
+        alone = "passed" if task.baseline_hidden_pass else "failed"
+        console.print(
+            f"  bench: hidden tests {'passed' if task.hidden_pass else 'failed'}; strongest "
+            f"model alone ({task.baseline_model or '-'}) "
+            f"{format_usd(task.baseline_cost_usd or 0.0)}, {alone} them"
+        )
     if task.workspace:
         console.print(f"  workspace {task.workspace}  files {', '.join(task.files) or '-'}")
     if attempts:
