@@ -116,12 +116,13 @@ def comparison_table(results: dict[str, ProtocolResult]) -> Table:
     rates = (static.hidden_pass_rate, learned.hidden_pass_rate)
     alone = (learned.baseline_hidden_pass_rate, oracle.pass_rate)
     costs = (static.cost_usd, learned.cost_usd, learned.baseline_cost_usd, oracle.cost_usd)
+    alone_pct = savings(learned.baseline_cost_usd, learned.baseline_cost_usd)[1]
     oracle_pct = savings(oracle.cost_usd, learned.baseline_cost_usd)[1]
     validated = (static.validation_pass_rate, learned.validation_pass_rate)
     table.add_row("passed validation", *(format_rate(r) for r in validated), "", "")
     table.add_row("hidden pass", *(format_rate(r) for r in (*rates, *alone)))
     table.add_row("cost", *(format_usd(c) for c in costs))
-    pcts = (static.savings_pct, learned.savings_pct, 0.0, oracle_pct)
+    pcts = (static.savings_pct, learned.savings_pct, alone_pct, oracle_pct)
     table.add_row("savings", *(format_pct(p) for p in pcts))
     table.add_row("false accepts", str(static.false_accepts), str(learned.false_accepts), "", "")
     return table
