@@ -129,3 +129,11 @@ def test_demo_terminal_figures_equal_stats_json_on_its_logs(tmp_path: Path) -> N
     assert f"vs strongest model alone ({s['baseline_model']})" in headline
     assert "cloud-only" not in headline
     assert f"{format_usd(s['savings_usd'])}, {format_pct(s['savings_pct'])})" in headline
+    # the learned log (tuning tasks unscored): its headline gives the scored tasks' savings
+    # too, so the demo's report (rendered from that log) shows the demo's own figure
+    words = CliRunner().invoke(cli, ["stats", "--db", learned["db"]]).stdout.split()
+    headline = " ".join(words)  # the terminal wraps the line
+    assert f"on the {m['tasks']} tasks a bench scored" in headline
+    assert f"{format_usd(m['savings_usd'])} ({format_pct(m['savings_pct'])})" in headline
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert f"on the {m['tasks']} tasks a bench scored" in page

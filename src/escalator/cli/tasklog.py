@@ -34,7 +34,9 @@ def open_cli_log(ctx: click.Context, db_path: str | None) -> TaskLog:
 
 def stats_headline(stats: Stats) -> str:
     """The one-line summary that ``stats`` and the report both show. Savings are against
-    the strongest model alone when a bench scored every task, else against cloud-only."""
+    the strongest model alone when a bench scored every task, else against cloud-only,
+    followed by the scored tasks' savings against the strongest model alone when a bench
+    scored some of them (the demo's learned log: tuning tasks unscored, held-out scored)."""
     forced = (
         f", {stats.approved_by_reviewer} approved by a reviewer despite failing checks"
         if stats.approved_by_reviewer
@@ -52,10 +54,17 @@ def stats_headline(stats: Stats) -> str:
             f"{format_usd(s.baseline_cost_usd)} (saved {format_usd(s.savings_usd)}, "
             f"{format_pct(s.savings_pct)})"
         )
-    return (
+    line = (
         f"{head} vs {CLOUD_ONLY_LABEL} {format_usd(stats.cloud_only_cost_usd)} "
         f"(saved {format_usd(stats.savings_usd)}, {format_pct(stats.savings_pct)})"
     )
+    if stats.scored is not None:  # some tasks scored (a demo's held-out half): say theirs too
+        s = stats.scored
+        line += (
+            f"; on the {s.tasks} tasks a bench scored, vs strongest model alone "
+            f"({s.baseline_model}): saved {format_usd(s.savings_usd)} ({format_pct(s.savings_pct)})"
+        )
+    return line
 
 
 def scored_line(scored: ScoredStats) -> str:
