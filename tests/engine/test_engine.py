@@ -237,3 +237,37 @@ async def test_an_answer_that_edits_the_tests_it_is_judged_by_is_rejected(
     assert first.error_kind == "edited_tests" and "test_calc.py" in (first.feedback or "")
     assert "def test_add_negative" in (workspace / "test_calc.py").read_text()
     assert (workspace / "calc.py").read_text() == FIXED
+
+
+async def test_each_paid_model_is_approved_on_its_own_at_its_own_worst_case(
+    workspace: Path, tmp_path: Path, lmstudio_fake: LMStudioFake, anthropic_fake: AnthropicFake
+) -> None:
+    """One 'yes' approves one paid model: the next, dearer one is asked for again with its
+    own worst case, and a 'no' there stops paid escalation (nothing more is called)."""
+    from escalator.engine import ApprovalRequest
+
+    lmstudio_fake.script(QWEN3, whole(BROKEN), whole(BROKEN), whole(BROKEN))
+    anthropic_fake.script(HAIKU, whole(WRONG), whole(WRONG), whole(WRONG))
+    cfg = config_for(lmstudio_url=lmstudio_fake.url, anthropic_url=anthropic_fake.url)
+    asked: list[ApprovalRequest] = []
+
+    def approver(req: ApprovalRequest) -> bool:
+        asked.append(req)
+        return req.model == "haiku"  # yes to haiku, no to the dearer sonnet
+
+    result = await run(
+        cfg,
+        make_log(tmp_path, cfg),
+        request(workspace),
+        chain=("qwen3-30b", "haiku", "sonnet"),
+        approver=approver,
+    )
+    assert [r.model for r in asked] == ["haiku", "sonnet"]
+    haiku, sonnet = asked
+    assert haiku.paid_models == ("haiku",) and sonnet.paid_models == ("sonnet",)
+    assert sonnet.worst_case_usd > haiku.worst_case_usd  # each at its own price
+    assert "qwen3-30b" in haiku.reason and "haiku" in sonnet.reason
+    assert result.outcome is not Outcome.PASSED
+    assert "sonnet" not in result.models_tried
+    assert anthropic_fake.requests_for(HAIKU)
+    assert anthropic_fake.requests_for("claude-sonnet-5-5") == []  # never called

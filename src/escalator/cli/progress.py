@@ -136,17 +136,18 @@ class ProgressDisplay:
 
 
 def ask_approval(request: ApprovalRequest) -> bool:
-    """Ask the person at the terminal before the first paid call, with what all the paid
-    models this approval covers may cost at most."""
+    """Ask the person at the terminal before a paid model's first call, with what the
+    model (and the paid checker it brings, if any) may cost at most. Each paid model is
+    asked for in turn; ``--yes`` approves them all."""
     covered = ", ".join(request.paid_models) or request.model
     total = request.total_worst_case_usd or request.worst_case_usd
     click.echo(
-        f"\n{request.reason}.\nApproving lets this task call the paid model(s) {covered}. "
+        f"\n{request.reason}.\nApproving lets this task call {covered}. "
         f"Worst case: {_money(request.worst_case_usd)} for one call of {request.model}, "
-        f"{_money(total)} for every allowed attempt of all of them "
-        f"(spent so far {_money(request.spent_usd)}).",
+        f"{_money(total)} for every allowed attempt "
+        f"(spent so far {_money(request.spent_usd)}). A dearer model is asked for separately.",
         err=True,
     )
     if not sys.stdin.isatty():
         return False
-    return click.confirm(f"Approve paid models ({covered}) for this task?", default=False, err=True)
+    return click.confirm(f"Approve {covered} for this task?", default=False, err=True)

@@ -81,7 +81,7 @@ def honest_validation(run: TaskRun, candidate: Candidate) -> str:
     not_run = [name for name in planned if name not in passed]
     notes = []
     checker = run.plan.checker
-    if checker and run.config.registry.get(checker).is_paid and not run.paid.approved:
+    if checker and run.config.registry.get(checker).is_paid and not run.paid.covers(checker):
         notes.append(f"checker {checker} not used: paid models were not approved")
     if not_run:
         notes.append(f"not run: {', '.join(not_run)}")

@@ -1,4 +1,9 @@
-"""Approval of paid models: asked once per run, before the first paid call."""
+"""Approval of paid models: asked per paid model, before its first call, at its worst case.
+
+Approving a model also covers the plan's paid checker when it is not covered yet (the
+question names it and counts its worst case). ``--yes`` (``RunOptions.approve_paid``)
+covers every paid model; a refusal stops paid escalation for the task.
+"""
 
 from __future__ import annotations
 
@@ -12,12 +17,19 @@ from escalator.store import EventKind
 __all__ = ["approve_paid"]
 
 
-def paid_after(run: TaskRun, spec: ModelSpec, prompt_tokens: int) -> tuple[list[str], float]:
-    """The paid models from ``spec`` on in the chain, and their total worst case: one
-    approval covers them all, so the person is told what all of them may cost."""
-    chain = list(run.plan.chain)
-    start = chain.index(spec.key) if spec.key in chain else 0
-    models = [k for k in chain[start:] if run.config.registry.get(k).is_paid]
+def covered_by(run: TaskRun, spec: ModelSpec, prompt_tokens: int) -> tuple[list[str], float]:
+    """What approving ``spec`` lets the task call (the model, and the plan's paid checker
+    when not yet covered), and their total worst case (each model's worst case per call
+    times the plan's attempts per model)."""
+    models = [spec.key]
+    checker = run.plan.checker
+    if (
+        checker
+        and checker != spec.key
+        and run.config.registry.get(checker).is_paid
+        and not run.paid.covers(checker)
+    ):
+        models.append(checker)
     total = sum(
         worst_case_usd(run.config.registry.get(k), prompt_tokens) * run.plan.attempts_per_model
         for k in models
@@ -29,7 +41,7 @@ def approve_paid(run: TaskRun, spec: ModelSpec, worst: float, prompt_tokens: int
     """Decide (asking the user when someone can answer) and record the decision.
 
     Returns APPROVED, DENIED or PARK; the caller parks the task on PARK."""
-    models, total = paid_after(run, spec, prompt_tokens)
+    models, total = covered_by(run, spec, prompt_tokens)
     decision = _decide(run, spec, worst, models, total)
     run.event(
         EventKind.APPROVAL_REQUESTED,
@@ -42,7 +54,10 @@ def approve_paid(run: TaskRun, spec: ModelSpec, worst: float, prompt_tokens: int
         },
     )
     if decision == Approval.APPROVED:
-        run.paid.approved = True
+        if run.options.approve_paid:
+            run.paid.approved = True  # --yes: every paid model
+        else:
+            run.paid.models.update(models)
         run.event(EventKind.APPROVED, to_model=spec.key)
         run.emit(ProgressKind.APPROVAL, f"paid model {spec.key} approved", model=spec.key)
     elif decision == Approval.PARK:
@@ -73,10 +88,17 @@ def _decide(
                 model=spec.key,
                 worst_case_usd=worst,
                 spent_usd=run.state.spent.cost_usd,
-                reason=f"the local models could not finish this task; {spec.key} is paid",
+                reason=_reason(run, spec),
                 paid_models=tuple(models),
                 total_worst_case_usd=total,
             )
         )
         decision = Approval.APPROVED if ok else Approval.DENIED
     return decision
+
+
+def _reason(run: TaskRun, spec: ModelSpec) -> str:
+    tried = run.state.models_tried
+    if not tried:
+        return f"{spec.key} is paid and first in this task's chain"
+    return f"{', '.join(tried)} could not finish this task; {spec.key} is paid"

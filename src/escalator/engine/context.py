@@ -24,10 +24,16 @@ __all__ = ["PaidApproval", "TaskRun"]
 
 @dataclass
 class PaidApproval:
-    """Whether this run may call paid models: approved, refused, or not asked yet."""
+    """Which paid models this run may call: all of them (``--yes``, or the config's
+    policy approves them all), the ones approved one by one (each asked at its own worst
+    case), or none after a refusal."""
 
-    approved: bool = False
+    approved: bool = False  # every paid model
     denied: bool = False
+    models: set[str] = field(default_factory=set)  # approved one by one
+
+    def covers(self, key: str) -> bool:
+        return self.approved or key in self.models
 
 
 @dataclass

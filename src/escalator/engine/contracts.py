@@ -37,15 +37,15 @@ class ProgressKind(StrEnum):
 
 @dataclass(frozen=True)
 class ApprovalRequest:
-    """Asked before the first call to a paid model."""
+    """Asked before the first call to each paid model (unless all are approved)."""
 
     task_id: str
     model: str
     worst_case_usd: float
     spent_usd: float
     reason: str
-    # every paid model this approval lets the task call, and the most they can cost in all
-    # (each model's worst case per call times its attempts)
+    # what this approval lets the task call (the model, and the plan's paid checker when
+    # not yet approved), and the most they can cost in all (worst case per call x attempts)
     paid_models: tuple[str, ...] = ()
     total_worst_case_usd: float = 0.0
 

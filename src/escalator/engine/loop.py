@@ -72,7 +72,7 @@ async def _run_model(run: TaskRun, index: int) -> TaskResult | None:
             return None
         worst = worst_case_usd(spec, fitted.prompt_tokens)
         if attempt_in_model == 1:
-            if spec.is_paid and not run.paid.approved:
+            if spec.is_paid and not run.paid.covers(spec.key):
                 approval = approve_paid(run, spec, worst, fitted.prompt_tokens)
                 if approval == Approval.PARK:
                     return park(run, index, spec)

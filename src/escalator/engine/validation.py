@@ -83,7 +83,7 @@ def _checker_model(run: TaskRun) -> ChatModel | None:
     if run.plan.checker is None:
         return None
     spec = run.config.registry.get(run.plan.checker)
-    if spec.is_paid and not run.paid.approved:
+    if spec.is_paid and not run.paid.covers(spec.key):
         return None  # a paid checker needs the same approval as a paid worker
     return MeteredModel(run.fleet.model(spec.key), run.ledger)
 
