@@ -5,6 +5,7 @@ clear error or rebuilt, never a traceback."""
 from __future__ import annotations
 
 import json
+import signal
 import sqlite3
 import threading
 from pathlib import Path
@@ -62,6 +63,25 @@ def test_a_changed_program_limit_or_recipe_misses(tmp_path: Path) -> None:
     again = ScoreCache(path)  # the same recipe, reopened: still there
     assert again.get("print(1)\n", 20.0) == result
     again.close()
+
+
+def test_runs_ended_from_outside_are_never_served(tmp_path: Path) -> None:
+    cache = ScoreCache(tmp_path / "c.sqlite")
+    killed = ScoredRun(False, False, 0.9, -signal.SIGTERM, 0.3)  # someone's SIGTERM
+    capped = ScoredRun(False, True, 80.0, None, 4.0)  # the wall-clock backstop
+    crashed = ScoredRun(False, False, 0.2, -signal.SIGSEGV, 0.1)  # the program's own doing
+    timeout = ScoredRun(False, True, 25.0, -signal.SIGXCPU, 20.0, over_limit=True)
+    for n, run in enumerate((killed, capped, crashed, timeout)):
+        cache.put(f"run {n}\n", 20.0, run)
+    assert cache.get("run 0\n", 20.0) is None and cache.get("run 1\n", 20.0) is None
+    assert cache.get("run 2\n", 20.0) == crashed and cache.get("run 3\n", 20.0) == timeout
+    with cache._conn:  # a row an older rule stored is not served either
+        cache._conn.execute(
+            "insert into scores values (?, 0, 0, 0, 0.9, ?, 0.3, 0)",
+            (cache.key("old\n", 20.0), -signal.SIGTERM),
+        )
+    assert cache.get("old\n", 20.0) is None
+    cache.close()
 
 
 def test_the_scorer_stores_runs_and_reruns_only_what_changed(tiny_suite_dir: Path) -> None:

@@ -4,8 +4,9 @@ A scoring run's result is a function of the program text (tests included), its t
 limit, the scoring recipe and the interpreter: the key is a digest of exactly those
 (``scoring.recipe_fingerprint`` covers the boot script, the limits, the child's
 environment, the Python and numpy versions), so a change to any of them misses. Only
-conclusive results are stored: a run the wall-clock backstop stopped says more about the
-machine's load than about the program, and is re-run next time.
+conclusive results are stored (``scoring.is_conclusive``): a run the wall-clock backstop
+stopped, or one a signal from outside ended (SIGTERM, SIGKILL ...), says more about the
+machine than about the program, and is run again next time.
 
 The file is SQLite in WAL mode with a busy timeout (several bench runs may share it),
 marked with its own application id. A file of ours that SQLite finds damaged is rebuilt
@@ -24,7 +25,7 @@ from pathlib import Path
 
 import platformdirs
 
-from escalator.bench.scoring import ScoredRun, recipe_fingerprint
+from escalator.bench.scoring import ScoredRun, is_conclusive, recipe_fingerprint
 from escalator.errors import InputError
 
 __all__ = ["ScoreCache", "default_score_cache_path"]
@@ -87,12 +88,14 @@ class ScoreCache:
         if row is None:
             return None
         passed, timed_out, over_limit, seconds, returncode, cpu_s = row
-        return ScoredRun(
-            bool(passed), bool(timed_out), seconds, returncode, cpu_s, bool(over_limit)
-        )
+        run = ScoredRun(bool(passed), bool(timed_out), seconds, returncode, cpu_s, bool(over_limit))
+        return run if is_conclusive(run) else None  # stored by an older, laxer rule
 
     def put(self, text: str, timeout_s: float, run: ScoredRun) -> None:
-        """Store a conclusive result (one transaction: a reader sees all of it or none)."""
+        """Store ``run`` when it is conclusive (``scoring.is_conclusive``), in one
+        transaction: a reader sees all of it or none."""
+        if not is_conclusive(run):
+            return
         values = (
             self.key(text, timeout_s),
             int(run.passed),
@@ -152,6 +155,7 @@ def _connect(path: Path) -> sqlite3.Connection:
         if conn.execute("pragma quick_check").fetchone()[0] != "ok":
             raise sqlite3.DatabaseError("database disk image is malformed")
         conn.execute("pragma journal_mode = wal")
+        conn.execute("pragma synchronous = normal")  # WAL stays consistent; no fsync a put
         conn.execute(f"pragma busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
         with conn:
             conn.execute(f"pragma application_id = {APPLICATION_ID}")

@@ -181,8 +181,8 @@ class Scorer:
         self, text: str, timeout: float, wall_factor: float | None = None
     ) -> ScoredRun:
         result = run_program(text, timeout, wall_factor=wall_factor)
-        if self._cache is not None and not needs_rerun(result, timeout):
-            self._cache.put(text, timeout, result)  # conclusive: the backstop did not stop it
+        if self._cache is not None:
+            self._cache.put(text, timeout, result)  # kept only when conclusive
         return result
 
     def _count(self, name: str) -> None:

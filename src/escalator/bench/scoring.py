@@ -42,6 +42,7 @@ __all__ = [
     "BOOT_SOURCE",
     "ScoredRun",
     "hidden_program",
+    "is_conclusive",
     "needs_rerun",
     "recipe_fingerprint",
     "run_program",
@@ -311,6 +312,25 @@ def _read_available(proc: subprocess.Popen[bytes]) -> bytes:
 def needs_rerun(result: ScoredRun, timeout_s: float) -> bool:
     """A run stopped by the wall-clock backstop (not by its time limit) is re-run once."""
     return result.timed_out and not result.over_limit
+
+
+# Signals another process sends (a user, a supervisor, the OOM killer): a run they ended
+# says nothing about the program. The limits' own stops are ``over_limit`` runs.
+_OUTSIDE_SIGNALS = frozenset(
+    {signal.SIGTERM, signal.SIGKILL, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT}
+)
+
+
+def is_conclusive(result: ScoredRun) -> bool:
+    """Whether a run's end is the program's own doing, the same on any later run: it
+    exited, crashed by itself, or reached its time limit. Not conclusive: a run the
+    wall-clock backstop stopped, or one killed from outside (SIGTERM, SIGKILL, ...)."""
+    if result.over_limit:
+        return True
+    if result.timed_out:
+        return False
+    code = result.returncode
+    return code is None or code >= 0 or -code not in _OUTSIDE_SIGNALS
 
 
 def _kill_group(pgid: int) -> None:
