@@ -100,7 +100,10 @@ def test_rerun_rule() -> None:
 
 def test_the_limit_is_cpu_plus_sleep_time_not_waiting_for_a_cpu() -> None:
     spin = run_program("while True:\n    pass\n", 1.0)
-    assert spin.timed_out and spin.over_limit and spin.cpu_s is not None and spin.cpu_s >= 0.9
+    assert spin.timed_out and spin.over_limit and spin.cpu_s is not None
+    # the kernel's RLIMIT_CPU clock and wait4's rusage disagree by a tick or so on a loaded
+    # VM (SIGXCPU at 0.89 s of rusage was seen at a load of 10): stopped by the CPU limit
+    assert spin.cpu_s >= 0.8
     nap = run_program("import time\ntime.sleep(2.5)\n", 1.0)  # too slow on any machine
     assert nap.timed_out and nap.over_limit and not nap.passed
     assert run_program("import time\ntime.sleep(0.5)\n", 3.0).passed
