@@ -322,8 +322,9 @@ def _toolchain_paths() -> list[Path]:
         if entry and os.path.isabs(entry):
             raw.append(entry)
             parent = os.path.dirname(entry)
-            # ~/.cargo/bin -> ~/.cargo; not ~/bin -> ~ nor ~/.local/bin -> ~/.local
-            if os.path.basename(entry) == "bin" and os.path.basename(parent) != ".local":
+            # ~/.cargo/bin -> ~/.cargo; not ~/bin -> ~ nor ~/.local/bin -> ~/.local;
+            # x/node_modules/.bin -> x/node_modules (its entries link into the packages)
+            if os.path.basename(entry) in ("bin", ".bin") and os.path.basename(parent) != ".local":
                 raw.append(parent)
     home = _real(Path(os.environ.get("HOME") or Path.home()))
     paths = {_real(Path(p)) for p in raw}

@@ -57,7 +57,8 @@ def _run(box: Sandbox, code: str) -> str:
 def test_view_hides_home_workspace_and_temp(fake_home: tuple[Path, str], workspace: Path) -> None:
     home, _ = fake_home
     view = build_view([workspace.parent / "box"], workspace)
-    assert home in view.hidden and Path("/root") in view.hidden
+    # hidden itself, or inside a hidden directory (a checkout under /tmp or /home)
+    assert any(home.is_relative_to(h) for h in view.hidden) and Path("/root") in view.hidden
     assert Path(tempfile.gettempdir()).resolve() in view.hidden
 
 
@@ -253,3 +254,18 @@ def test_a_degraded_run_says_what_is_not_enforced_in_the_verdict(
     assert verdict is not None and verdict.passed, verdict
     notes = [f.message for f in verdict.findings if f.severity == "note"]
     assert notes and "NOT enforced: no network" in notes[0]
+
+
+def test_a_node_modules_bin_on_path_keeps_its_packages_readable(
+    fake_home: tuple[Path, str], workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``node_modules/.bin`` entries are links into ``node_modules``: with such a dir on
+    PATH inside a hidden directory (a checkout under ~ or /tmp), the whole node_modules
+    stays readable, or ``tsc`` exits 127 in the sandbox."""
+    home, _ = fake_home
+    bin_dir = home / "proj" / "node_modules" / ".bin"
+    bin_dir.mkdir(parents=True)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    view = build_view([workspace.parent / "box"], workspace)
+    assert any(home.is_relative_to(h) for h in view.hidden)
+    assert (home / "proj" / "node_modules").resolve() in view.keep
