@@ -35,6 +35,7 @@ from escalator.bench.runner import BenchOptions, BenchRun, open_scorer, run_benc
 from escalator.bench.suite import Suite
 from escalator.config import PolicyMode
 from escalator.errors import InputError
+from escalator.store.sql import remove_sqlite_files
 
 __all__ = [
     "PROTOCOLS",
@@ -141,8 +142,7 @@ def _db(options: BenchOptions, name: str) -> Path:
 
 def _fresh(db: Path) -> None:
     """Remove a previous run's log of this pass (every pass starts from cold)."""
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    remove_sqlite_files(db)
 
 
 def _pass(

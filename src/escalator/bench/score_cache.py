@@ -16,7 +16,6 @@ opening it is a clear error.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import sqlite3
 import threading
@@ -27,6 +26,7 @@ import platformdirs
 
 from escalator.bench.scoring import ScoredRun, is_conclusive, recipe_fingerprint
 from escalator.errors import InputError
+from escalator.store.sql import remove_sqlite_files
 
 __all__ = ["ScoreCache", "default_score_cache_path"]
 
@@ -138,7 +138,7 @@ def _open(path: Path) -> sqlite3.Connection:
     except sqlite3.DatabaseError as exc:  # not a database, or a damaged one
         if not ours:
             raise _not_ours(path, str(exc)) from None
-    _remove(path)  # a damaged cache of ours: it only held re-computable scores
+    remove_sqlite_files(path)  # a damaged cache of ours: it only held re-computable scores
     try:
         return _connect(path)
     except sqlite3.DatabaseError as exc:
@@ -175,12 +175,6 @@ def _header_is_ours(path: Path) -> bool:
         return False
     app_id = int.from_bytes(header[68:72], "big") if len(header) >= 72 else None
     return header.startswith(_SQLITE_MAGIC) and app_id == APPLICATION_ID
-
-
-def _remove(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        with contextlib.suppress(FileNotFoundError):
-            Path(f"{path}{suffix}").unlink()
 
 
 def _unusable(path: Path, why: str) -> InputError:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any, Literal
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "Row",
     "SqlConnection",
     "is_postgres_url",
+    "remove_sqlite_files",
     "translate",
 ]
 
@@ -253,3 +255,9 @@ class SqlConnection:
             sql = "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
         for row in self.execute(sql).fetchall():
             yield str(row[0])
+
+
+def remove_sqlite_files(path: Path) -> None:
+    """Remove a SQLite database file and its side files (WAL, shared memory, journal)."""
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
