@@ -15,7 +15,7 @@ from escalator.cli.common import emit_json, get_config, handle_errors, json_opti
 from escalator.cli.tasklog import db_option, open_cli_log
 from escalator.config import Config, PolicyMode
 from escalator.errors import InputError
-from escalator.learn import Trace, traces_from_log, unlearned_policy
+from escalator.learn import Trace, policy_for, traces_from_log
 from escalator.learn.counterfactual import Estimate, estimate
 
 __all__ = ["replay_command"]
@@ -71,7 +71,7 @@ def run_replay(config: Config, traces: list[Trace], path: Path) -> Estimate:
     chains, trusted = _chains(data, path, known)
     settings = replace(config.policy, mode=_mode(data, path), explore=False)
     # a policy that has seen none of the tasks: it learns each one after its walk
-    return estimate(traces, unlearned_policy(config, settings, traces), chains, trusted)
+    return estimate(traces, policy_for(config, settings, traces, learn=False), chains, trusted)
 
 
 @click.command("replay")

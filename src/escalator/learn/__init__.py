@@ -34,7 +34,7 @@ done on the logged tasks.
 """
 
 from escalator.config import PolicyConfig, PolicyMode
-from escalator.learn.build import model_infos, policy_for, policy_from_log, unlearned_policy
+from escalator.learn.build import model_infos, policy_for, policy_from_log
 from escalator.learn.choice import Choice, ModelInfo, State, Trust
 from escalator.learn.evidence import Attempt, Context, Label, Trace, Visit, visits
 from escalator.learn.history import traces_from_log, traces_from_rows
@@ -63,6 +63,5 @@ __all__ = [
     "policy_from_log",
     "traces_from_log",
     "traces_from_rows",
-    "unlearned_policy",
     "visits",
 ]

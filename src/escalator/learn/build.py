@@ -15,7 +15,7 @@ from escalator.learn.policy import LearnedPolicy, Policy, StaticPolicy
 if TYPE_CHECKING:
     from escalator.store.db import TaskLog
 
-__all__ = ["model_infos", "policy_for", "policy_from_log", "unlearned_policy"]
+__all__ = ["model_infos", "policy_for", "policy_from_log"]
 
 
 def model_infos(config: Config, traces: Iterable[Trace] = ()) -> dict[str, ModelInfo]:
@@ -42,20 +42,16 @@ def policy_for(
     config: Config,
     settings: PolicyConfig,
     traces: Iterable[Trace] = (),
+    *,
+    learn: bool = True,
 ) -> Policy:
-    """The policy ``settings.mode`` names, learned from ``traces`` when learned."""
+    """The policy ``settings.mode`` names, learned from ``traces`` when learned. With
+    ``learn=False`` it knows the models the traces name but none of their outcomes: for a
+    prequential replay, which shows it each trace after walking it."""
     if settings.mode is PolicyMode.STATIC:
         return StaticPolicy()
     listed = list(traces)
-    return LearnedPolicy(model_infos(config, listed), settings, listed)
-
-
-def unlearned_policy(config: Config, settings: PolicyConfig, traces: Iterable[Trace]) -> Policy:
-    """The policy ``settings.mode`` names, knowing the models ``traces`` name but none of
-    their outcomes: for a prequential replay, which shows it each trace after walking it."""
-    if settings.mode is PolicyMode.STATIC:
-        return StaticPolicy()
-    return LearnedPolicy(model_infos(config, traces), settings)
+    return LearnedPolicy(model_infos(config, listed), settings, listed if learn else ())
 
 
 def policy_from_log(config: Config, settings: PolicyConfig, log: TaskLog) -> Policy:
