@@ -26,6 +26,7 @@ from escalator.task import TaskType
 
 __all__ = [
     "EVAL_METHODS",
+    "LANGUAGE_MODEL_METHODS",
     "Classifier",
     "KeywordRules",
     "classifier_for",
@@ -37,6 +38,7 @@ __all__ = [
 ]
 
 EVAL_METHODS = ("keywords", "rules", "model", "auto", "words")
+LANGUAGE_MODEL_METHODS = ("model", "auto")  # the methods that ask a model (need a fleet)
 USER_MODEL_NAME = "classifier.json"
 
 
@@ -108,7 +110,7 @@ async def classify_task(
     """Classify by ``method`` (default ``classify.method``): the local classifier, or the
     language model (``model``; ``auto`` when the local answer is unsure) with fallback."""
     chosen = method or config.classify.method
-    if chosen in ("model", "auto") and fleet is not None:
+    if chosen in LANGUAGE_MODEL_METHODS and fleet is not None:
         return await model_classifier(config, fleet, db_path, chosen).classify(
             text, task_type=task_type, complexity=complexity
         )

@@ -14,6 +14,7 @@ from escalator.classify import Classification, cross_validate, evaluate, load_la
 from escalator.classify._evaluate import score
 from escalator.classify._methods import (
     EVAL_METHODS,
+    LANGUAGE_MODEL_METHODS,
     classifier_for,
     model_classifier,
     trainer_for,
@@ -179,7 +180,7 @@ def _evaluate(
     head = {**_files(file_paths), "method": method}
     if cv is not None:
         return {**head, **cross_validate(rows, trainer_for(method, config), by=cv)}
-    if method in ("model", "auto"):
+    if method in LANGUAGE_MODEL_METHODS:
         start = time.perf_counter()
         results = _classify_all([str(r["text"]) for r in rows], method, config)
         wall = (time.perf_counter() - start) / len(rows)
@@ -202,7 +203,7 @@ def _classify_all(
     complexity: int | None = None,
 ) -> list[Classification]:
     """Classify each text; ``model``/``auto`` ask the language model, one task at a time."""
-    if method not in ("model", "auto"):
+    if method not in LANGUAGE_MODEL_METHODS:
         classifier = classifier_for(method, config)
         return [classifier.classify(t, task_type=task_type, complexity=complexity) for t in texts]
 

@@ -155,7 +155,7 @@ class Toolbox:
         self, text: Annotated[str, Field(description="The task, as a sentence or an issue.")]
     ) -> ClassificationOut:
         """Classify a task: type, complexity 0-10, confidence and reasons."""
-        from escalator.classify._methods import classify_task
+        from escalator.classify._methods import LANGUAGE_MODEL_METHODS, classify_task
         from escalator.providers import open_fleet
 
         with translate_errors("orchestrator_classify_task"):
@@ -163,7 +163,7 @@ class Toolbox:
                 raise InputError("text is empty; pass the task description")
             # as `run` classifies: the configured method, the user's refit model
             config = self.config
-            if config.classify.method in ("model", "auto"):
+            if config.classify.method in LANGUAGE_MODEL_METHODS:
                 async with open_fleet(config) as fleet:
                     result = await classify_task(text, config=config, fleet=fleet)
             else:
