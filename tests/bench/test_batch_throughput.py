@@ -16,8 +16,8 @@ import pytest
 
 from escalator.batch import BatchItem, run_batch
 from escalator.bench.fleet import FleetSettings, ReplayServer
+from escalator.bench.matrix import bench_config, default_chain
 from escalator.bench.replay import ReplayBook
-from escalator.bench.runner import bench_config, default_chain
 from escalator.bench.suite import load_suite
 from escalator.bench.tasks import NAIVE_VALIDATORS, build_workspace, task_request
 from escalator.cli.demo import demo_suite_path

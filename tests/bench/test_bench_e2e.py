@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from escalator.bench.matrix import pareto_chain
 from escalator.bench.report import summarise
-from escalator.bench.runner import BenchOptions, pareto_chain, run_bench
+from escalator.bench.runner import BenchOptions, run_bench
 from escalator.bench.suite import load_suite
 from escalator.bench.tasks import NAIVE_VALIDATORS
 from escalator.cli.main import cli
@@ -166,7 +167,7 @@ def test_cli_bench_unknown_chain_model_exits_2(tiny_suite_dir: Path, tmp_path: P
 
 
 def test_bench_config_replay_provider_prices_and_limits(tiny_suite_dir: Path) -> None:
-    from escalator.bench.runner import bench_config, default_chain
+    from escalator.bench.matrix import bench_config, default_chain
     from escalator.registry import ModelTier
 
     suite = load_suite(tiny_suite_dir)

@@ -6,6 +6,7 @@
   answers "model M, solve problem P" with M's recorded code for P.
 - ``tasks``: each problem as a real workspace and ``TaskRequest`` for the engine.
 - ``scoring``: the README's hidden-test recipe (fresh sandboxed subprocess, nonce line).
+- ``matrix``: the chain a run escalates through and its config (the replay fleet only).
 - ``runner``: the cascade over a suite through the engine, then scoring.
 - ``report`` and ``display``: cascade vs each model alone vs the oracle.
 

@@ -20,10 +20,11 @@ from rich.console import Console
 
 from escalator.bench.display import PassProgress, summary_table
 from escalator.bench.fleet import FleetSettings, ReplayServer
+from escalator.bench.matrix import pareto_chain
 from escalator.bench.protocols import PROTOCOLS, ProtocolOptions, ProtocolResult, run_protocols
 from escalator.bench.replay import ReplayBook
 from escalator.bench.report import BenchSummary
-from escalator.bench.runner import BenchOptions, open_scorer, pareto_chain
+from escalator.bench.runner import BenchOptions, open_scorer
 from escalator.bench.score_cache import default_score_cache_path
 from escalator.bench.scorer import Scorer
 from escalator.bench.suite import Suite, load_suite
