@@ -81,27 +81,30 @@ def test_cold_start_is_the_static_matrix() -> None:
     assert not learned.trust(T, "mid", ("strong",)).trusted
 
 
-def test_cold_start_skips_a_paid_model_the_configuration_says_is_beaten() -> None:
+def test_cold_start_puts_a_paid_model_the_configuration_says_is_beaten_last() -> None:
     """Cold start keeps the configured order, but a dearer paid model configured as no
-    better than one that already failed is not worth its turn."""
+    better than one that already failed moves to the end: a second opinion, not a rung."""
     rated = MODELS | {
         "strong": ModelInfo("strong", False, 5.0, 10.0, quality=0.85),
         "pricey": ModelInfo("pricey", False, 25.0, 50.0, quality=0.80),
         "mid": ModelInfo("mid", False, 1.0, 2.0, quality=0.60),
+        "other": ModelInfo("other", False, 30.0, 60.0),  # no quality: nothing to compare
     }
+    chain = (*CHAIN, "other")
     policy = LearnedPolicy(rated, settings(), [])
     tried: tuple[str, ...] = ()
-    while (choice := policy.choose_next(State(T, CHAIN, tried))).model is not None:
+    reasons = []
+    while (choice := policy.choose_next(State(T, chain, tried))).model is not None:
         assert "cold start" in choice.reason
+        reasons.append(choice.reason)
         tried += (choice.model,)
-    assert tried == ("local", "mid", "strong")
-    assert "pricey (strong already failed" in choice.reason
-    # a better dearer model is still worth its turn, and so is any model without a quality
+    assert tried == ("local", "mid", "strong", "other", "pricey")
+    assert "last, as second opinions: pricey" in reasons[3]
+    assert "second opinion: strong already failed" in reasons[4]
+    # a better dearer model is the next rung as configured
     better = rated | {"pricey": ModelInfo("pricey", False, 25.0, 50.0, quality=0.95)}
-    state = State(T, CHAIN, ("local", "mid", "strong"))
+    state = State(T, chain, ("local", "mid", "strong"))
     assert LearnedPolicy(better, settings(), []).choose_next(state).model == "pricey"
-    unrated = rated | {"pricey": ModelInfo("pricey", False, 25.0, 50.0)}
-    assert LearnedPolicy(unrated, settings(), []).choose_next(state).model == "pricey"
 
 
 def test_expected_cost_counts_further_escalation() -> None:
@@ -148,12 +151,14 @@ def test_a_weaker_dearer_model_is_not_called_after_a_stronger_one_failed() -> No
     policy = LearnedPolicy(MODELS, settings(), traces)
     choice = policy.choose_next(State(T, ("local", "strong", "pricey"), ("local", "strong")))
     assert choice.model is None
-    assert "pricey" in choice.reason and "strong already failed" in choice.reason
+    assert "pricey" in choice.reason and "after strong failed" in choice.reason
+    assert "exceeds value_usd" in choice.reason
 
 
 def test_an_untried_model_the_configuration_rates_lower_is_skipped_until_it_has_evidence() -> None:
     """Past cold start, the configuration still speaks for a model with too few turns of
-    its own: dearer and rated no better than one that failed, it is not worth a turn."""
+    its own: dearer and rated no better than one that failed, its chance is that model's
+    failure rate times its own, too low for its price."""
     rated = MODELS | {
         "strong": ModelInfo("strong", False, 5.0, 10.0, quality=0.85),
         "pricey": ModelInfo("pricey", False, 25.0, 50.0, quality=0.80),
@@ -162,7 +167,7 @@ def test_an_untried_model_the_configuration_rates_lower_is_skipped_until_it_has_
     state = State(T, ("local", "strong", "pricey"), ("local", "strong"))
     choice = LearnedPolicy(rated, settings(), warm).choose_next(state)
     assert choice.model is None
-    assert "configured at least as good" in choice.reason
+    assert "after strong failed" in choice.reason
     # with turns of its own that show it succeeding after strong failed, it gets its turn
     proven = (
         warm
@@ -176,6 +181,26 @@ def test_an_untried_model_the_configuration_rates_lower_is_skipped_until_it_has_
         * 6
     )
     assert LearnedPolicy(rated, settings(), proven).choose_next(state).model == "pricey"
+
+
+def test_a_second_opinion_as_dear_as_the_failed_model_is_worth_its_turn_at_the_end() -> None:
+    """A model configured a little weaker than one that failed, at its price, is not
+    skipped outright (failures go together, but not always): it comes last, and only
+    while a verified result is worth its expected cost."""
+    rated = MODELS | {
+        "strong": ModelInfo("strong", False, 5.0, 10.0, quality=0.85),
+        "twin": ModelInfo("twin", False, 5.0, 10.0, quality=0.80),
+    }
+    warm = [trace(("local", Label.FAILED, 0.0), ("strong", Label.VERIFIED, 0.007))] * 9
+    chain = ("local", "twin", "strong")
+    first = LearnedPolicy(rated, settings(), warm).choose_next(State(T, chain, ("local",)))
+    assert first.model == "strong" and first.order == ("strong", "twin")
+    after = State(T, chain, ("local", "strong"))
+    policy = LearnedPolicy(rated, settings(value_usd=1.0), warm)
+    assert policy.chance(after, "twin").mean < 0.5 * policy.chance(State(T, chain), "twin").mean
+    assert policy.choose_next(after).model == "twin"
+    stingy = LearnedPolicy(rated, settings(value_usd=0.05), warm).choose_next(after)
+    assert stingy.model is None and "after strong failed" in stingy.reason
 
 
 def test_a_model_whose_cost_per_success_exceeds_the_value_is_skipped() -> None:
@@ -213,13 +238,29 @@ def test_exploration_stays_within_its_cost_bound() -> None:
 
     bound = 0.05
     some = LearnedPolicy(MODELS, settings(explore=True, explore_max_usd=bound, seed=2), traces)
-    explored = [c for c in (some.choose_next(state) for _ in range(300)) if c.explored]
+    tasks = [State(T, CHAIN, ("local",), key=f"task {i}") for i in range(300)]
+    explored = [c for c in (some.choose_next(s) for s in tasks) if c.explored]
     assert explored, "a bounded exploration budget should let a skipped model be tried"
     assert {c.model for c in explored} - {best.model}
     assert best.expected_cost_usd is not None
     for c in explored:
         assert c.expected_cost_usd is not None
         assert c.expected_cost_usd <= best.expected_cost_usd + bound + 1e-9
+
+
+def test_exploration_draws_are_the_same_for_the_same_task_and_evidence() -> None:
+    """Draws are seeded by the task and its state, not by how many choices came before,
+    so concurrent tasks cannot change each other's choices."""
+    traces = middle_never_helps(6)
+    cfg = settings(explore=True, explore_max_usd=0.05, seed=3)
+    a, b = LearnedPolicy(MODELS, cfg, traces), LearnedPolicy(MODELS, cfg, traces)
+    keys = [f"task {i}" for i in range(40)]
+    for key in reversed(keys):  # b sees the same tasks in the other order
+        b.choose_next(State(T, CHAIN, ("local",), key=key))
+    first = [a.choose_next(State(T, CHAIN, ("local",), key=k)) for k in keys]
+    second = [b.choose_next(State(T, CHAIN, ("local",), key=k)) for k in keys]
+    assert [c.model for c in first] == [c.model for c in second]
+    assert len({c.model for c in first}) > 1  # and they do differ between tasks
 
 
 def test_observe_updates_the_evidence_online() -> None:
@@ -260,3 +301,49 @@ def test_replay_of_the_learned_policy_is_prequential() -> None:
     assert fresh.evidence.tasks[T] == 20  # it saw each task, after walking it
     in_sample = estimate(log, LearnedPolicy(MODELS, settings(), log), {T: CHAIN})
     assert in_sample.total.cost_usd < est.total.cost_usd  # what the old replay overstated
+
+
+def test_second_opinions_come_after_every_model_not_beaten() -> None:
+    """A model beaten by one that already failed is asked only when nothing better is
+    left, even when it is cheaper per chance of success: a weak model agreeing with a
+    wrong local answer is how false accepts are made."""
+    rated = MODELS | {
+        "mid": ModelInfo("mid", False, 1.0, 2.0, quality=0.60),
+        "mid2": ModelInfo("mid2", False, 1.0, 2.0, quality=0.55),
+        "strong": ModelInfo("strong", False, 5.0, 10.0, quality=0.85),
+    }
+    warm = [trace(("local", Label.FAILED, 0.0), ("strong", Label.VERIFIED, 0.007))] * 9
+    chain = ("local", "mid", "mid2", "strong")
+    policy = LearnedPolicy(rated, settings(), warm)
+    after_mid = State(T, chain, ("local", "mid"))
+    # mid2 costs less per chance than strong, yet comes after it
+    c2 = policy.turn_cost(T, "mid2") / policy.chance(after_mid, "mid2").mean
+    cs = policy.turn_cost(T, "strong") / policy.chance(after_mid, "strong").mean
+    assert c2 < cs
+    assert policy.choose_next(after_mid).order == ("strong", "mid2")
+
+
+def test_dominance_on_evidence_compares_rates_in_one_context() -> None:
+    """A model asked only after others failed has a poor overall rate; that does not make
+    a cheaper model that answers first 'better' than it."""
+    first_rung = [
+        trace(("local", Label.FAILED, 0.0), ("mid", Label.VERIFIED, 0.001)) for _ in range(6)
+    ] + [trace(("local", Label.FAILED, 0.0), ("mid", Label.FAILED, 0.001)) for _ in range(4)]
+    # strong only ever came after mid failed: 1 of 6 verified there
+    last_rung = [
+        trace(
+            ("local", Label.FAILED, 0.0),
+            ("mid", Label.FAILED, 0.001),
+            ("strong", Label.FAILED if i else Label.VERIFIED, 0.01),
+        )
+        for i in range(6)
+    ]
+    policy = LearnedPolicy(MODELS, settings(), first_rung + last_rung)
+    state = State(T, CHAIN, ("local", "mid"))
+    assert policy.evidence.of(T, "mid").rate > policy.evidence.of(T, "strong").rate
+    assert not policy.dominates(state, "mid", "strong")
+    # in one shared context with enough turns, the evidence decides
+    both = [trace(("mid", Label.VERIFIED, 0.001)) for _ in range(6)] + [
+        trace(("strong", Label.FAILED, 0.01)) for _ in range(6)
+    ]
+    assert LearnedPolicy(MODELS, settings(), both).dominates(state, "mid", "strong")

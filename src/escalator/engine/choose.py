@@ -48,7 +48,8 @@ def choose_at(run: TaskRun, index: int) -> Choice:
     """The policy's choice for the turn at ``index``; the chain's rest follows its order."""
     plan = run.plan
     done = plan.chain[:index]
-    choice = run.policy.choose_next(State(plan.task_type.value, plan.chain, done, plan.trusted))
+    state = State(plan.task_type.value, plan.chain, done, plan.trusted, run.request.description)
+    choice = run.policy.choose_next(state)
     chain = (*done, *choice.order) if choice.model is not None else done
     if chain != plan.chain:
         run.state.plan = replace(plan, chain=chain)

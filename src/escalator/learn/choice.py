@@ -32,6 +32,7 @@ class State:
     chain: tuple[str, ...]  # the models the plan allows, in the matrix's order
     tried: tuple[str, ...] = ()  # models that had their turn without a verified result
     trusted: tuple[str, ...] = ()  # the configured trusted list (used at cold start)
+    key: str = ""  # what identifies the task across runs (seeds its exploration draws)
 
     @property
     def remaining(self) -> tuple[str, ...]:

@@ -107,7 +107,8 @@ def walk(
     tried: list[str] = []
     cost = 0.0
     while True:
-        choice = policy.choose_next(State(trace.task_type, chain, tuple(tried), trusted))
+        state = State(trace.task_type, chain, tuple(tried), trusted, trace.task_id)
+        choice = policy.choose_next(state)
         if choice.model is None:
             return _result(trace, True, False, cost, logged_passed, logged_cost, tried)
         turn = recorded.get(choice.model)

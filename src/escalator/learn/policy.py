@@ -6,22 +6,26 @@ its turn yields a verified result *in the current context* (nothing tried, local
 failed, a paid model failed) and the cost ``c`` of a turn (dollars, plus latency at
 ``usd_per_second``). The order of the rest is by ``c / p`` (the optimal order for
 independent chances, so it minimises the expected cost to a verified result counting
-the likely further escalation); the first of that order is the choice. Models are
-skipped when ``c / p > value_usd``, or when a model
-already tried on this task is at least as good on the evidence and no dearer. With
-``explore``, the plan is made from Thompson draws instead of posterior means, and kept
-only when its expected cost is at most ``explore_max_usd`` above the best plan's.
+the likely further escalation); the first of that order is the choice. A model is
+skipped when ``c / p > value_usd``. After a model that is at least as good and no dearer
+failed the task, a model's chance is not its overall rate: failures on one task go
+together, so until the log holds such turns its chance is shrunk towards
+``rate * (1 - rate of the one that failed)``. That puts such a model last, as a second
+opinion worth its price only when ``value_usd`` says so. With ``explore``, the plan is made
+from Thompson draws (seeded per task and state, so a task's choices can be re-derived)
+instead of posterior means, and kept only when its expected cost is at most
+``explore_max_usd`` above the best plan's.
 
 Cold start (fewer than ``min_tasks`` tasks of a type logged) is the configured chain in
-order, less the paid models the configuration itself rules out: dearer and configured no
-better (``quality``) than a paid model that already failed the task. That rule also holds
-later for a model with fewer than ``min_turns_to_dominate`` turns of its own evidence.
+order, except that a paid model dearer and configured no better (``quality``) than a paid
+model that already failed the task moves to the end: a second opinion, not the next rung.
 """
 
 from __future__ import annotations
 
 import random
 import threading
+import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Protocol
 
@@ -84,7 +88,6 @@ class LearnedPolicy:
         self.models = dict(models)
         self.settings = settings or PolicyConfig()
         self.evidence = Evidence(self.is_local, traces)
-        self._rng = random.Random(self.settings.seed)
         self._lock = threading.Lock()
 
     # -- learning ---------------------------------------------------------------------
@@ -128,19 +131,62 @@ class LearnedPolicy:
 
     def chance(self, state: State, model: str) -> Beta:
         """Posterior of ``model``'s success now: in the current context, and after each
-        model that already failed this task (where the log has enough such turns); the
-        least hopeful of these, since failures on one task go together."""
+        model that already failed this task; the least hopeful of these, since failures on
+        one task go together. After a failed model that is at least as good and no dearer
+        (``dominates``), the prior is ``model``'s overall rate times that model's failure
+        rate; otherwise only ``min_turns_to_dominate`` logged turns after it count."""
+        t = state.task_type
         ctx = context_after(state.tried, self.is_local)
-        best = self.success(state.task_type, state.chain, model, ctx)
+        best = self.success(t, state.chain, model, ctx)
         need = self.settings.min_turns_to_dominate
         for failed in state.tried:
-            succ, turns = self.evidence.after_failure(state.task_type, failed, model)
-            if turns >= need:
-                pair = Beta.from_prior(
-                    best.mean, self.settings.context_strength, succ, turns - succ
-                )
-                best = min(best, pair, key=lambda b: b.mean)
+            succ, turns = self.evidence.after_failure(t, failed, model)
+            dominated = failed != model and self.dominates(state, failed, model)
+            if turns < need and not dominated:
+                continue
+            prior = best.mean
+            if dominated:
+                own = self.overall(t, state.chain, model).mean
+                prior = own * (1.0 - self.overall(t, state.chain, failed).mean)
+            pair = Beta.from_prior(prior, self.settings.context_strength, succ, turns - succ)
+            best = min(best, pair, key=lambda b: b.mean)
         return best
+
+    def dominates(self, state: State, better: str, model: str) -> bool:
+        """Both are paid, and ``better`` is at least as likely to succeed and no dearer
+        than ``model``. On the log's evidence where both have ``min_turns_to_dominate``
+        turns as the first paid model of a task (fresh, or after local models only), else
+        on the configured ``quality`` and prices. Rates from later turns do not compare: a
+        model only asked after other paid models failed looks weak whatever its strength.
+        Free models never dominate or are dominated: every free answer is a vote for
+        agreement."""
+        if self.is_local(better) or self.is_local(model):
+            return False
+        t, need = state.task_type, self.settings.min_turns_to_dominate
+        b, m = self.evidence.of(t, better), self.evidence.of(t, model)
+        for ctx in (Context.FRESH, Context.AFTER_LOCAL):
+            (bs, bn), (ms, mn) = b.in_context(ctx), m.in_context(ctx)
+            if min(bn, mn) >= need:
+                rate_b = self._rate(state, better, bs, bn)
+                no_dearer = self.turn_cost(t, better) <= self.turn_cost(t, model)
+                return no_dearer and rate_b >= self._rate(state, model, ms, mn)
+        return self._configured_better(better, model)
+
+    def _rate(self, state: State, model: str, successes: int, turns: int) -> float:
+        """A model's posterior rate from ``successes`` of ``turns``, the matrix as prior."""
+        prior, strength = self.prior_mean(state.chain, model), self.settings.prior_strength
+        return Beta.from_prior(prior, strength, successes, turns - successes).mean
+
+    def _configured_better(self, better: str, model: str) -> bool:
+        """The configuration rates ``better`` at least as good (``quality``), no dearer."""
+        b, m = self.models.get(better), self.models.get(model)
+        if b is None or m is None or b.quality is None or m.quality is None:
+            return False
+        return (
+            b.price_in_per_mtok <= m.price_in_per_mtok
+            and b.price_out_per_mtok <= m.price_out_per_mtok
+            and b.quality >= m.quality
+        )
 
     def turn_cost(self, task_type: str, model: str) -> float:
         """Expected dollars of a turn plus its latency priced at ``usd_per_second``."""
@@ -164,32 +210,34 @@ class LearnedPolicy:
             return self._choose(state)
 
     def _cold_choice(self, state: State) -> Choice:
-        """The configured chain in order, less the paid models the configuration itself
-        says are not worth a turn: one that a paid model already tried beats on the
-        configured quality and price (when both have a quality)."""
-        skipped = {m: why for m in state.remaining if (why := self._prior_dominated(state, m))}
-        rest = tuple(m for m in state.remaining if m not in skipped)
+        """The configured chain in order, except that a paid model the configuration rates
+        no better than a paid model that already failed, and no cheaper, moves to the end:
+        it is a second opinion once the rest have failed, not the next rung."""
+        later = {m: why for m in state.remaining if (why := self._second_opinion(state, m))}
+        rest = (
+            *(m for m in state.remaining if m not in later),
+            *(m for m in state.remaining if m in later),
+        )
         n = self.evidence.tasks[state.task_type]
         reason = f"cold start ({n} of {self.settings.min_tasks} {state.task_type} tasks logged): "
-        reason += "next in the configured chain" if rest else "end of the configured chain"
-        if skipped:
-            reason += "; skipping " + "; ".join(f"{m} ({r})" for m, r in skipped.items())
+        if not rest:
+            reason += "end of the configured chain"
+        elif rest[0] in later:
+            reason += f"second opinion: {later[rest[0]]}"
+        else:
+            reason += "next in the configured chain"
+            if later:
+                reason += "; last, as second opinions: " + ", ".join(later)
         return Choice(rest[0] if rest else None, reason, self.mode, rest)
 
-    def _prior_dominated(self, state: State, model: str) -> str | None:
-        """Why the configuration alone rules ``model`` out now, or None."""
+    def _second_opinion(self, state: State, model: str) -> str | None:
+        """Why the configuration puts paid ``model`` after the rest now, or None."""
         info = self.models.get(model)
-        if info is None or info.is_local or info.quality is None:
+        if info is None or info.is_local:
             return None
         for other in state.tried:
             o = self.models.get(other)
-            if o is None or o.is_local or o.quality is None:
-                continue
-            no_dearer = (
-                o.price_in_per_mtok <= info.price_in_per_mtok
-                and o.price_out_per_mtok <= info.price_out_per_mtok
-            )
-            if no_dearer and o.quality >= info.quality:
+            if o is not None and not o.is_local and self._configured_better(other, model):
                 return (
                     f"{other} already failed this task and is configured at least as good "
                     f"(quality {o.quality:.2f} >= {info.quality:.2f}), no dearer"
@@ -208,11 +256,12 @@ class LearnedPolicy:
         if not self.settings.explore or self.settings.explore_max_usd <= 0 or not best[0]:
             return self._explain(state, best, mean, explored=False)
         cache: dict[tuple[str, tuple[str, ...]], float] = {}
+        rng = self._rng_for(state)
 
         def drawn(m: str, tried: tuple[str, ...]) -> float:
             if (m, tried) not in cache:
                 beta = self.chance(State(state.task_type, state.chain, tried), m)
-                cache[(m, tried)] = beta.sample(self._rng)
+                cache[(m, tried)] = beta.sample(rng)
             return cache[(m, tried)]
 
         trial = self._plan_with(state, drawn)
@@ -223,21 +272,38 @@ class LearnedPolicy:
             return self._explain(state, trial, mean, explored=True)
         return self._explain(state, best, mean, explored=False)
 
+    def _rng_for(self, state: State) -> random.Random:
+        """The Thompson draws' generator for this task and state: the same choice for the
+        same task, evidence and seed, whatever order concurrent tasks run in."""
+        key = "\x1f".join((str(self.settings.seed), state.key, *state.tried))
+        return random.Random(zlib.crc32(key.encode()))
+
     def _plan_with(self, state: State, draw: Draw) -> tuple[tuple[str, ...], dict[str, str]]:
         """The planned order of the remaining models, and why each other one is skipped.
 
         Ordered by cost per chance of success (``c / p``) now, the order that minimises
         the expected cost to a verified result when each turn's chance is independent;
-        ties keep the matrix's order (free models first)."""
+        ties keep the matrix's order (free models first). Second opinions (models that a
+        failed model ``dominates``) come after all the others: a weaker model's answer
+        agreeing with a wrong local one is how false accepts are made, so it is asked
+        only when nothing better is left."""
         skipped = self._skips(state, draw)
 
-        def index(m: str) -> tuple[float, int]:
+        def index(m: str) -> tuple[bool, float, int]:
             p = draw(m, state.tried)
             c = self.turn_cost(state.task_type, m)
-            return (c / p if p > 0 else float("inf"), state.chain.index(m))
+            return (
+                self._beaten(state, m),
+                c / p if p > 0 else float("inf"),
+                state.chain.index(m),
+            )
 
         allowed = [m for m in state.remaining if m not in skipped]
         return tuple(sorted(allowed, key=index)), skipped
+
+    def _beaten(self, state: State, model: str) -> bool:
+        """A model that already failed this task dominates ``model``."""
+        return any(f != model and self.dominates(state, f, model) for f in state.tried)
 
     def expected_cost(self, state: State, order: Sequence[str], draw: Draw) -> float:
         """Expected spend of walking ``order`` until a verified result (each turn's
@@ -256,49 +322,19 @@ class LearnedPolicy:
         return self._plan_with(state, self._mean(state))
 
     def _skips(self, state: State, draw: Draw) -> dict[str, str]:
-        """Models not worth a turn now, each with the reason."""
+        """Models not worth a turn now (expected cost per verified result above the
+        value of one), each with the reason."""
         out: dict[str, str] = {}
         for m in state.remaining:
             p, c = draw(m, state.tried), self.turn_cost(state.task_type, m)
             if c > 0 and (p <= 0 or c / p > self.settings.value_usd):
+                after = [f for f in state.tried if f != m and self.dominates(state, f, m)]
+                since = f" (after {', '.join(after)} failed)" if after else ""
                 out[m] = (
-                    f"expected ${c / max(p, 1e-9):.4f} per verified result now exceeds "
-                    f"value_usd {self.settings.value_usd}"
+                    f"expected ${c / max(p, 1e-9):.4f} per verified result now{since} "
+                    f"exceeds value_usd {self.settings.value_usd}"
                 )
-                continue
-            better = self._dominated_by(state, m)
-            if better is not None:
-                out[m] = f"{better} already failed this task and is at least as good, no dearer"
-            elif self.evidence.of(state.task_type, m).turns < self.settings.min_turns_to_dominate:
-                # too little evidence of its own to overrule the configuration
-                why = self._prior_dominated(state, m)
-                if why is not None:
-                    out[m] = why
         return out
-
-    def _dominated_by(self, state: State, model: str) -> str | None:
-        """A tried model of the same kind (local or paid) at least as likely to succeed
-        (on enough evidence) and no dearer. Free turns are never skipped this way: a weaker
-        model's answer still counts as a vote for agreement."""
-        t = state.task_type
-        need = self.settings.min_turns_to_dominate
-        cost = self.turn_cost(t, model)
-        if cost <= 0 or self.evidence.of(t, model).turns < need:
-            return None
-        rate = self.overall(t, state.chain, model).mean
-        for other in state.tried:
-            if (
-                other == model
-                or self.is_local(other) != self.is_local(model)
-                or self.evidence.of(t, other).turns < need
-            ):
-                continue
-            if (
-                self.overall(t, state.chain, other).mean >= rate
-                and self.turn_cost(t, other) <= cost
-            ):
-                return other
-        return None
 
     def _explain(
         self,
