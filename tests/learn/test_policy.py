@@ -197,6 +197,9 @@ def test_a_second_opinion_as_dear_as_the_failed_model_is_worth_its_turn_at_the_e
     assert first.model == "strong" and first.order == ("strong", "twin")
     after = State(T, chain, ("local", "strong"))
     policy = LearnedPolicy(rated, settings(value_usd=1.0), warm)
+    # before any turn after such a failure: twin's first-rung rate times strong's failure rate
+    expected = policy.first_rung(after, "twin") * (1 - policy.first_rung(after, "strong"))
+    assert policy.chance(after, "twin").mean == pytest.approx(expected)
     assert policy.chance(after, "twin").mean < 0.5 * policy.chance(State(T, chain), "twin").mean
     assert policy.choose_next(after).model == "twin"
     stingy = LearnedPolicy(rated, settings(value_usd=0.05), warm).choose_next(after)
@@ -323,9 +326,9 @@ def test_second_opinions_come_after_every_model_not_beaten() -> None:
     assert policy.choose_next(after_mid).order == ("strong", "mid2")
 
 
-def test_dominance_on_evidence_compares_rates_in_one_context() -> None:
+def test_dominance_on_evidence_compares_first_rung_rates() -> None:
     """A model asked only after others failed has a poor overall rate; that does not make
-    a cheaper model that answers first 'better' than it."""
+    a cheaper model that answers first 'better' than it, nor lower its first-rung rate."""
     first_rung = [
         trace(("local", Label.FAILED, 0.0), ("mid", Label.VERIFIED, 0.001)) for _ in range(6)
     ] + [trace(("local", Label.FAILED, 0.0), ("mid", Label.FAILED, 0.001)) for _ in range(4)]
@@ -342,6 +345,7 @@ def test_dominance_on_evidence_compares_rates_in_one_context() -> None:
     state = State(T, CHAIN, ("local", "mid"))
     assert policy.evidence.of(T, "mid").rate > policy.evidence.of(T, "strong").rate
     assert not policy.dominates(state, "mid", "strong")
+    assert policy.first_rung(state, "strong") == pytest.approx(policy.prior_mean(CHAIN, "strong"))
     # in one shared context with enough turns, the evidence decides
     both = [trace(("mid", Label.VERIFIED, 0.001)) for _ in range(6)] + [
         trace(("strong", Label.FAILED, 0.01)) for _ in range(6)

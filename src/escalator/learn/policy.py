@@ -133,8 +133,8 @@ class LearnedPolicy:
         """Posterior of ``model``'s success now: in the current context, and after each
         model that already failed this task; the least hopeful of these, since failures on
         one task go together. After a failed model that is at least as good and no dearer
-        (``dominates``), the prior is ``model``'s overall rate times that model's failure
-        rate; otherwise only ``min_turns_to_dominate`` logged turns after it count."""
+        (``dominates``), the prior is ``model``'s ``first_rung`` rate times that model's
+        failure rate; otherwise only ``min_turns_to_dominate`` logged turns after it count."""
         t = state.task_type
         ctx = context_after(state.tried, self.is_local)
         best = self.success(t, state.chain, model, ctx)
@@ -146,8 +146,7 @@ class LearnedPolicy:
                 continue
             prior = best.mean
             if dominated:
-                own = self.overall(t, state.chain, model).mean
-                prior = own * (1.0 - self.overall(t, state.chain, failed).mean)
+                prior = self.first_rung(state, model) * (1.0 - self.first_rung(state, failed))
             pair = Beta.from_prior(prior, self.settings.context_strength, succ, turns - succ)
             best = min(best, pair, key=lambda b: b.mean)
         return best
@@ -171,6 +170,14 @@ class LearnedPolicy:
                 no_dearer = self.turn_cost(t, better) <= self.turn_cost(t, model)
                 return no_dearer and rate_b >= self._rate(state, model, ms, mn)
         return self._configured_better(better, model)
+
+    def first_rung(self, state: State, model: str) -> float:
+        """``model``'s rate as the first paid model of a task (or fresh): the strength it
+        shows before others failed, the matrix as prior. Its overall rate would mix in
+        turns after stronger models failed, which make a second opinion look weak."""
+        e = self.evidence.of(state.task_type, model)
+        (fs, fn), (ls, ln) = e.in_context(Context.FRESH), e.in_context(Context.AFTER_LOCAL)
+        return self._rate(state, model, fs + ls, fn + ln)
 
     def _rate(self, state: State, model: str, successes: int, turns: int) -> float:
         """A model's posterior rate from ``successes`` of ``turns``, the matrix as prior."""
