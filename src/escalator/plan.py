@@ -30,6 +30,7 @@ class Plan:
     after_last: str
     min_agreement: int = 2
     trusted: tuple[str, ...] = ()
+    confirm_agreement: bool = True
     # The A/B arm this task drew (``qwen3-30b=local-14b``), None outside an experiment.
     arm: str | None = None
 
@@ -49,6 +50,7 @@ class Plan:
             "after_last": self.after_last,
             "min_agreement": self.min_agreement,
             "trusted": list(self.trusted),
+            "confirm_agreement": self.confirm_agreement,
             "arm": self.arm,
         }
 
@@ -65,6 +67,7 @@ class Plan:
             after_last=data["after_last"],
             min_agreement=int(data.get("min_agreement", 2)),
             trusted=tuple(data.get("trusted", ())),
+            confirm_agreement=bool(data.get("confirm_agreement", True)),
             arm=data.get("arm"),
         )
 
@@ -136,6 +139,7 @@ def make_plan(
         after_last=row.after_last,
         min_agreement=row.min_agreement,
         trusted=row.trusted,
+        confirm_agreement=row.confirm_agreement,
         arm=arm,
     )
 

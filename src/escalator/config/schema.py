@@ -100,6 +100,9 @@ class ChainConfig:
     after_last: str
     min_agreement: int = 2
     trusted: tuple[str, ...] = ()
+    # An agreement of free models only is confirmed by the next (paid) model before it is
+    # accepted, when that model may be called without parking the task.
+    confirm_agreement: bool = True
     # A/B within the chain: for a chain member, the models that may take its place and
     # their weights (the member itself included to keep it in the draw).
     ab: dict[str, dict[str, float]] = field(default_factory=dict)

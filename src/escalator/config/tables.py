@@ -201,6 +201,7 @@ def parse_matrix(
             after_last=s.text("after_last", "skip", choices=AFTER_LAST_CHOICES),
             min_agreement=s.number("min_agreement", 2, minimum=1, integer=True),
             trusted=s.texts("trusted", [], check=lambda m: m in models, allowed=allowed),
+            confirm_agreement=s.flag("confirm_agreement", True),
             ab=parse_ab(s, f"matrix.{name}.ab", chain, models),
             review_passed=s.flag("review_passed", task_type is TaskType.CRITICAL),
         )

@@ -37,10 +37,14 @@ def covered_by(run: TaskRun, spec: ModelSpec, prompt_tokens: int) -> tuple[list[
     return models, total
 
 
-def approve_paid(run: TaskRun, spec: ModelSpec, worst: float, prompt_tokens: int = 0) -> Approval:
+def approve_paid(
+    run: TaskRun, spec: ModelSpec, worst: float, prompt_tokens: int = 0, *, may_park: bool = True
+) -> Approval:
     """Decide (asking the user when someone can answer) and record the decision.
 
-    Returns APPROVED, DENIED or PARK; the caller parks the task on PARK."""
+    Returns APPROVED, DENIED or PARK; the caller parks the task on PARK, unless
+    ``may_park`` is false (a confirmation the task can do without), when the model is
+    just not called."""
     models, total = covered_by(run, spec, prompt_tokens)
     decision = _decide(run, spec, worst, models, total)
     run.event(
@@ -60,6 +64,12 @@ def approve_paid(run: TaskRun, spec: ModelSpec, worst: float, prompt_tokens: int
             run.paid.models.update(models)
         run.event(EventKind.APPROVED, to_model=spec.key)
         run.emit(ProgressKind.APPROVAL, f"paid model {spec.key} approved", model=spec.key)
+    elif decision == Approval.PARK and not may_park:
+        run.emit(
+            ProgressKind.APPROVAL,
+            f"{spec.key} is paid and needs an approval nobody can give now: not called",
+            model=spec.key,
+        )
     elif decision == Approval.PARK:
         run.emit(
             ProgressKind.APPROVAL, f"parked: {spec.key} is paid and needs approval", model=spec.key

@@ -91,6 +91,7 @@ def record_labels(run: TaskRun, outcome: Outcome, chosen: Candidate | None) -> N
         accepted=accepted,
         corroborated=corroborated,
         task_passed=passed,
+        confirmer=run.state.confirmed_by,
     )
     run.log.set_labels(run.task_id, {n: label.value for n, label in labels.items()})
     attempts = tuple(

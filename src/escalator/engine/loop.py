@@ -33,9 +33,15 @@ async def walk_chain(run: TaskRun, start: int) -> TaskResult:
             run.state.next_index = index  # where an interrupted task resumes
             if index > start or run.state.escalations < index:
                 _escalate(run, index)
+            confirming = run.state.confirming is not None
             final = await _run_model(run, index)
+            if final is None and confirming:
+                settled = await pool.confirmed(run, run.plan.chain[index])
+                final = await accept(run, settled) if settled is not None else None
             if final is None and pool.local_phase_ends(run, index):
                 settled = await pool.settle_agreement(run, final=False)
+                if settled is not None:
+                    settled = pool.confirm_or_accept(run, index, settled)
                 final = await accept(run, settled) if settled is not None else None
             if final is not None:
                 return final
@@ -73,8 +79,11 @@ async def _run_model(run: TaskRun, index: int) -> TaskResult | None:
         worst = worst_case_usd(spec, fitted.prompt_tokens)
         if attempt_in_model == 1:
             if spec.is_paid and not run.paid.covers(spec.key):
-                approval = approve_paid(run, spec, worst, fitted.prompt_tokens)
-                if approval == Approval.PARK:
+                confirming = run.state.confirming is not None
+                approval = approve_paid(
+                    run, spec, worst, fitted.prompt_tokens, may_park=not confirming
+                )
+                if approval == Approval.PARK and not confirming:
                     return park(run, index, spec)
                 if approval != Approval.APPROVED:
                     return None

@@ -15,10 +15,22 @@ from escalator.store import EventKind
 from escalator.validate import ValidationReport, agreement
 from escalator.validate.strategy import with_verdict
 
-__all__ = ["cross_check", "keep_best", "local_phase_ends", "settle_agreement"]
+__all__ = [
+    "confirm_or_accept",
+    "confirmed",
+    "cross_check",
+    "keep_best",
+    "local_phase_ends",
+    "settle_agreement",
+]
 
 # Wall-time cap of one cross-check: the candidates' behaviour is compared on small probes.
 CROSS_CHECK_TIMEOUT_S = 20.0
+
+# A free model's vote in a cluster, against a paid model's 1: weak local models share
+# mistakes (on the HumanEval replay 9 in 100 local agreements were wrong), so once paid
+# models have answered, two of them outweigh three agreeing local ones.
+FREE_VOTE = 0.5
 
 
 def _agreement_pool(run: TaskRun) -> agreement.AgreementPool:
@@ -26,6 +38,7 @@ def _agreement_pool(run: TaskRun) -> agreement.AgreementPool:
         min_agree=run.plan.min_agreement,
         trusted=tuple(run.plan.trusted),
         rank=model_rank(run),
+        weights=vote_weights(run),
         timeout_s=min(run.config.validation.timeout_s, CROSS_CHECK_TIMEOUT_S),
     )
     pool = agreement.AgreementPool(run.request.workspace, settings)
@@ -51,11 +64,22 @@ async def cross_check(
     if not final:
         run.state.pool.append(candidate)
     defer = _more_local_after(run, candidate.model)
-    judged = await _agreement_pool(run).judge(candidate.key, defer=defer, final=final)
+    pending = run.state.confirming
+    judged = await _agreement_pool(run).judge(
+        candidate.key, defer=defer, final=final, confirming=pending
+    )
+    if pending is not None and judged.decision.accept and judged.chosen == pending:
+        run.state.confirmed_by = candidate.model
     run.agreement_report = judged.report
     run.emit(ProgressKind.VERDICT, f"agreement: {judged.decision.reason}", model=candidate.model)
     merged = with_verdict(report, judged.verdict, passed=judged.passes)
     return judged.decision, merged, _member(run, judged.chosen) or candidate
+
+
+def vote_weights(run: TaskRun) -> dict[str, float]:
+    """Each pool model's vote: ``FREE_VOTE`` for a free model, 1 for a paid one."""
+    registry = run.config.registry
+    return {c.model: FREE_VOTE if registry.get(c.model).is_free else 1.0 for c in run.state.pool}
 
 
 def model_rank(run: TaskRun) -> dict[str, float]:
@@ -107,6 +131,43 @@ async def settle_agreement(run: TaskRun, *, final: bool) -> Candidate | None:
         },
     )
     return chosen
+
+
+def confirm_or_accept(run: TaskRun, index: int, settled: Candidate) -> Candidate | None:
+    """At the end of the local models: ``settled`` to accept now, or None when the next
+    (paid) model is asked to confirm it first (``confirm_agreement``): only free models
+    stand behind it, and a paid model follows that the run has not been refused."""
+    report = run.agreement_report
+    cluster = report.cluster_of(settled.key) if report is not None else None
+    registry = run.config.registry
+    chain = run.plan.chain
+    if (
+        not run.plan.confirm_agreement
+        or cluster is None
+        or not all(registry.get(m).is_free for m in cluster.models)
+        or index + 1 >= len(chain)
+        or not registry.get(chain[index + 1]).is_paid
+        or run.paid.denied
+    ):
+        return settled
+    run.state.confirming = settled.key
+    run.emit(
+        ProgressKind.VERDICT,
+        f"{len(cluster.models)} local models agree; asking a paid model to confirm first",
+        model=settled.model,
+    )
+    return None
+
+
+async def confirmed(run: TaskRun, model: str) -> Candidate | None:
+    """After the confirming model's turn (it did not confirm): the local answer to accept,
+    or None when that model's own passing answer disputes it (the escalation goes on,
+    with paid votes outweighing free ones)."""
+    run.state.confirming = None
+    if any(c.model == model for c in run.state.pool):
+        run.emit(ProgressKind.VERDICT, f"{model} disputes the local models' answer", model=model)
+        return None
+    return await settle_agreement(run, final=False)
 
 
 def keep_best(run: TaskRun, candidate: Candidate) -> None:

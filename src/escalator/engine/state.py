@@ -74,6 +74,9 @@ class TaskState:
     best: Candidate | None = None
     pool: list[Candidate] = field(default_factory=list)
     accepted: Candidate | None = None
+    # the free models' agreed answer awaiting the next (paid) model's confirmation
+    confirming: str | None = None
+    confirmed_by: str | None = None  # the paid model that confirmed it (this run only)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -90,6 +93,7 @@ class TaskState:
             "latency_ms": self.latency_ms,
             "prior": [asdict(p) for p in self.prior[-_PRIOR_KEPT:]],
             "pool": [c.to_json() for c in self.pool],
+            "confirming": self.confirming,
         }
         if self.best is not None:
             data["best"] = self.best.to_json()
@@ -116,6 +120,7 @@ class TaskState:
             best=saved_best(data),
             pool=[Candidate.from_json(c) for c in data.get("pool", [])],
             accepted=_candidate_at(data, "accepted"),
+            confirming=data.get("confirming"),
         )
 
 

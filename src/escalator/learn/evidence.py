@@ -20,6 +20,7 @@ class Label(StrEnum):
 
     VERIFIED = "verified"  # in the accepted result, corroborated by agreement (or n/a)
     ACCEPTED_ALONE = "accepted_alone"  # accepted uncorroborated (trust, end of chain)
+    CONFIRMED = "confirmed"  # agreed with the free models' answer it was asked to confirm
     CONTRADICTED = "contradicted"  # passed the tests, but another answer won
     FAILED = "failed"  # failed a validator, or no usable edit
     REVERSED = "reversed"  # accepted, then rejected in review or reverted
@@ -29,7 +30,7 @@ class Label(StrEnum):
     @property
     def success(self) -> bool:
         """The answer ended up as (part of) the accepted result."""
-        return self in (Label.VERIFIED, Label.ACCEPTED_ALONE)
+        return self in (Label.VERIFIED, Label.ACCEPTED_ALONE, Label.CONFIRMED)
 
 
 class Context(StrEnum):
@@ -74,7 +75,7 @@ class Visit:
     latency_s: float
     tokens_in: int
     tokens_out: int
-    verified: int  # answers corroborated by another model
+    verified: int  # answers corroborated by another model (confirmations left out)
     contradicted: int  # test-passing answers another answer beat, or reversed later
 
 

@@ -2,9 +2,11 @@
 
 Pure: from each attempt's number, model and logged outcome, the keys (``model#n``) of
 the answers that passed the validators (the agreement pool), the keys of the accepted
-result (its agreement cluster, or the accepted answer alone), and whether that result
+result (its agreement cluster, or the accepted answer alone), whether that result
 was corroborated (at least two models behind it, or accepted by validators that do not
-need a second opinion).
+need a second opinion), and the model that confirmed free models' agreed answer, if one
+did: its answer is ``confirmed``, a success that says little about its own precision
+(the easy tasks are the ones free models agree on), so trust does not count it.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ def label_attempts(
     accepted: Collection[str],
     corroborated: bool,
     task_passed: bool,
+    confirmer: str | None = None,
 ) -> dict[int, Label]:
     """The label of every attempt, by attempt number."""
     out: dict[int, Label] = {}
@@ -44,7 +47,10 @@ def label_attempts(
         if a.outcome == "error":
             out[a.n] = Label.ERROR
         elif task_passed and a.key in accepted:
-            out[a.n] = Label.VERIFIED if corroborated else Label.ACCEPTED_ALONE
+            if not corroborated:
+                out[a.n] = Label.ACCEPTED_ALONE
+            else:
+                out[a.n] = Label.CONFIRMED if a.model == confirmer else Label.VERIFIED
         elif a.key in passing or a.outcome in ("passed", "skipped"):
             out[a.n] = Label.CONTRADICTED if task_passed else Label.UNKNOWN
         else:

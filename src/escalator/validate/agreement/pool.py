@@ -98,6 +98,7 @@ class PoolSettings:
     min_agree: int = 2
     trusted: tuple[str, ...] = ()
     rank: Mapping[str, float] = field(default_factory=dict)  # stronger models rank higher
+    weights: Mapping[str, float] = field(default_factory=dict)  # a model's vote; default 1
     timeout_s: float = 10.0  # wall clock per candidate run
 
 
@@ -145,13 +146,26 @@ class AgreementPool:
             timeout_s=self.settings.timeout_s,
         )
 
-    async def judge(self, key: str, *, defer: bool = False, final: bool = False) -> PoolDecision:
-        """Whether candidate ``key`` may be accepted now; ``defer`` postpones a decision."""
+    async def judge(
+        self, key: str, *, defer: bool = False, final: bool = False, confirming: str | None = None
+    ) -> PoolDecision:
+        """Whether candidate ``key`` may be accepted now; ``defer`` postpones a decision.
+
+        With ``confirming`` (an answer other models agreed on, awaiting confirmation),
+        ``key`` confirms it by joining its cluster, and the confirmed answer is the one
+        chosen; any other answer disputes it and is not accepted here, even when its own
+        cluster would win: a confirmer does not decide alone."""
         started = time.monotonic()
         report = await self.cross_check()
         s = self.settings
         decision = decide(
-            report, key, min_agree=s.min_agree, trusted=s.trusted, rank=s.rank, final=final
+            report,
+            key,
+            min_agree=s.min_agree,
+            trusted=s.trusted,
+            weights=s.weights or None,
+            rank=s.rank,
+            final=final,
         )
         if decision.applicable and defer:
             decision = AgreementDecision(
@@ -161,8 +175,11 @@ class AgreementPool:
                 support=decision.support,
                 deferred=True,
             )
+        chosen = self._strongest(report, key)
+        if confirming is not None and decision.applicable:
+            decision, chosen = _confirmation(report, key, confirming, decision, chosen)
         verdict = agreement_verdict(decision, report, (time.monotonic() - started) * 1000)
-        return PoolDecision(decision, report, verdict, self._strongest(report, key))
+        return PoolDecision(decision, report, verdict, chosen)
 
     async def settle(self, *, final: bool) -> PoolDecision | None:
         """Whether the pool's best candidate may be accepted; None for an empty pool."""
@@ -172,7 +189,12 @@ class AgreementPool:
         report = await self.cross_check()
         s = self.settings
         key, decision = decide_best(
-            report, min_agree=s.min_agree, trusted=s.trusted, rank=s.rank, final=final
+            report,
+            min_agree=s.min_agree,
+            trusted=s.trusted,
+            weights=s.weights or None,
+            rank=s.rank,
+            final=final,
         )
         verdict = agreement_verdict(decision, report, (time.monotonic() - started) * 1000)
         return PoolDecision(decision, report, verdict, key)
@@ -186,6 +208,28 @@ class AgreementPool:
         members = [k for k in cluster.keys if k in models]
         rank = self.settings.rank
         return max(members, key=lambda k: rank.get(models[k], 0.0), default=key)
+
+
+def _confirmation(
+    report: AgreementReport,
+    key: str,
+    confirming: str,
+    decision: AgreementDecision,
+    chosen: str,
+) -> tuple[AgreementDecision, str]:
+    """The decision and the chosen answer when ``key`` was asked to confirm ``confirming``."""
+    agreed = report.cluster_of(confirming)
+    if agreed is not None and key in agreed.keys:
+        return decision, confirming
+    if agreed is None:
+        return decision, chosen
+    diffs = report.differences(key, agreed, limit=2)
+    detail = "; ".join(diffs) if diffs else "different outputs"
+    reason = f"disputes the answer {', '.join(agreed.models)} agreed on: {detail}"
+    return (
+        AgreementDecision(False, reason, decision.confidence, support=decision.support),
+        chosen,
+    )
 
 
 def agreement_verdict(
