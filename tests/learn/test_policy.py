@@ -290,6 +290,21 @@ def test_trust_is_learned_from_corroborated_precision() -> None:
     assert not local.trust(T, "local", configured=()).trusted  # free: the configured list
 
 
+def test_confirmations_are_successes_that_do_not_earn_trust() -> None:
+    """A paid model that only ever confirmed what free models agreed on has succeeded on
+    easy tasks: that counts for choosing it, not for trusting its lone answers."""
+    confirmed = [trace(("local", Label.FAILED, 0.0), ("mid", Label.CONFIRMED, 0.001))] * 30
+    policy = LearnedPolicy(MODELS, settings(trust_precision=0.9), confirmed)
+    assert policy.evidence.of(T, "mid").rate == 1.0
+    assert not policy.trust(T, "mid", configured=()).trusted
+    verified = [trace(("local", Label.FAILED, 0.0), ("mid", Label.VERIFIED, 0.001))] * 30
+    assert (
+        LearnedPolicy(MODELS, settings(trust_precision=0.9), verified)
+        .trust(T, "mid", configured=())
+        .trusted
+    )
+
+
 def test_replay_of_the_learned_policy_is_prequential() -> None:
     """Replay judges the learned policy on tasks it has not seen: each task is walked by a
     policy that learned only the tasks logged before it, so the first ones are cold."""

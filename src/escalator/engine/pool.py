@@ -27,9 +27,9 @@ __all__ = [
 # Wall-time cap of one cross-check: the candidates' behaviour is compared on small probes.
 CROSS_CHECK_TIMEOUT_S = 20.0
 
-# A free model's vote in a cluster, against a paid model's 1: weak local models share
-# mistakes (on the HumanEval replay 9 in 100 local agreements were wrong), so once paid
-# models have answered, two of them outweigh three agreeing local ones.
+# A free model's vote in a cluster, against a paid model's 1. Weak local models share
+# mistakes, so once paid models have answered, two that agree outweigh three agreeing
+# free ones (four tie, and the cluster with the stronger model wins).
 FREE_VOTE = 0.5
 
 
