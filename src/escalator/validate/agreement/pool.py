@@ -19,6 +19,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from escalator.errors import InputError
 from escalator.validate.agreement.clusters import (
@@ -157,16 +158,7 @@ class AgreementPool:
         cluster would win: a confirmer does not decide alone."""
         started = time.monotonic()
         report = await self.cross_check()
-        s = self.settings
-        decision = decide(
-            report,
-            key,
-            min_agree=s.min_agree,
-            trusted=s.trusted,
-            weights=s.weights or None,
-            rank=s.rank,
-            final=final,
-        )
+        decision = decide(report, key, final=final, **self._knobs())
         if decision.applicable and defer:
             decision = AgreementDecision(
                 accept=False,
@@ -187,17 +179,19 @@ class AgreementPool:
             return None
         started = time.monotonic()
         report = await self.cross_check()
-        s = self.settings
-        key, decision = decide_best(
-            report,
-            min_agree=s.min_agree,
-            trusted=s.trusted,
-            weights=s.weights or None,
-            rank=s.rank,
-            final=final,
-        )
+        key, decision = decide_best(report, final=final, **self._knobs())
         verdict = agreement_verdict(decision, report, (time.monotonic() - started) * 1000)
         return PoolDecision(decision, report, verdict, key)
+
+    def _knobs(self) -> dict[str, Any]:
+        """The settings ``decide`` and ``decide_best`` take."""
+        s = self.settings
+        return {
+            "min_agree": s.min_agree,
+            "trusted": s.trusted,
+            "weights": s.weights or None,
+            "rank": s.rank,
+        }
 
     def _strongest(self, report: AgreementReport, key: str) -> str:
         """Of the candidates agreeing with ``key``, the strongest model's (else ``key``)."""
