@@ -52,7 +52,9 @@ SECTION_NOTES = {
 # The escalation matrix, one table per task type. chain: cheapest first. checkers: the
 # checker candidates (complexity < 5: none; < 8: one of the worker's tier; else the next
 # tier's). validators: syntax, compile, tests, semantic, benchmark, agreement.
-# after_last: manual_review or skip.
+# after_last: manual_review or skip. With the agreement validator: min_agreement (default
+# 2) models must behave alike; confirm_agreement (default true) asks the next, paid model
+# to confirm an agreement only free models stand behind (never parking a task for it).
 # A/B within a tier: ab = { qwen3-30b = { qwen3-30b = 1, local-14b = 1 } } replaces a chain
 # member, per task, by a weighted draw; 'escalator stats' compares the arms.""",
     "cost_guard": """\
