@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from escalator.config import Config
-from escalator.engine import RunOptions, run_task
+from escalator.engine import ApprovalRequest, RunOptions, run_task
 from escalator.store import open_log
 from escalator.task import Outcome, TaskRequest, TaskType
 from tests.engine.conftest import whole
@@ -191,6 +191,28 @@ async def test_a_disputed_local_agreement_goes_to_the_next_paid_model(
     haiku = next(a for a in log.attempts(result.task_id) if a.model == "haiku")
     agreement = next(v for v in haiku.verdicts if v.validator == "agreement")
     assert agreement.status == "failed" and "disputes" in (agreement.feedback or "")
+
+
+async def test_asking_to_confirm_says_so_and_a_refusal_keeps_the_local_answer(
+    parity: Path, tmp_path: Path, lmstudio_fake: LMStudioFake, anthropic_fake: AnthropicFake
+) -> None:
+    script_locals(lmstudio_fake, RIGHT, OVERFIT)
+    cfg = agreement_config(lmstudio_fake.url, anthropic_fake.url, tmp_path / "t.db", LOCAL_CHAIN)
+    log = open_log(tmp_path / "t.db", config=cfg)
+    asked: list[ApprovalRequest] = []
+
+    def approver(req: ApprovalRequest) -> bool:
+        asked.append(req)
+        return False
+
+    result = await run_task(
+        request(parity), config=cfg, options=RunOptions(approver=approver), log=log
+    )
+    assert [r.model for r in asked] == ["haiku"]
+    assert "would confirm" in asked[0].reason
+    assert anthropic_fake.requests == []
+    assert result.outcome == Outcome.PASSED
+    assert "n % 2" in (parity / "parity.py").read_text()
 
 
 @pytest.mark.parametrize("paid", [False, None])

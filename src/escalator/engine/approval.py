@@ -109,6 +109,11 @@ def _decide(
 
 def _reason(run: TaskRun, spec: ModelSpec) -> str:
     tried = run.state.models_tried
+    if run.state.confirming is not None:
+        return (
+            f"local models agree on an answer; {spec.key} is paid and would confirm it "
+            "(refuse to accept the local answer as it is)"
+        )
     if not tried:
         return f"{spec.key} is paid and first in this task's chain"
     return f"{', '.join(tried)} could not finish this task; {spec.key} is paid"
