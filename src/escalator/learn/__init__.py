@@ -38,7 +38,8 @@ from escalator.learn.build import model_infos, policy_for, policy_from_log
 from escalator.learn.choice import Choice, ModelInfo, State, Trust
 from escalator.learn.evidence import Attempt, Context, Label, Trace, Visit, visits
 from escalator.learn.history import traces_from_log, traces_from_rows
-from escalator.learn.policy import LearnedPolicy, Policy, StaticPolicy
+from escalator.learn.policy import LearnedPolicy
+from escalator.learn.static import Policy, StaticPolicy
 from escalator.learn.stats import Beta, Evidence
 
 __all__ = [

@@ -10,7 +10,8 @@ from escalator.config import Config, PolicyConfig, PolicyMode
 from escalator.learn.choice import ModelInfo
 from escalator.learn.evidence import Trace
 from escalator.learn.history import traces_from_log
-from escalator.learn.policy import LearnedPolicy, Policy, StaticPolicy
+from escalator.learn.policy import LearnedPolicy
+from escalator.learn.static import Policy, StaticPolicy
 
 if TYPE_CHECKING:
     from escalator.store.db import TaskLog

@@ -21,7 +21,7 @@ from typing import Any
 
 from escalator.learn.choice import State
 from escalator.learn.evidence import Trace, Visit, visits
-from escalator.learn.policy import Policy
+from escalator.learn.static import Policy
 
 __all__ = ["Estimate", "TaskEstimate", "TypeEstimate", "estimate"]
 

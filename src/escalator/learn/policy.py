@@ -1,5 +1,5 @@
-"""The policies: ``StaticPolicy`` walks the configured chain as written; ``LearnedPolicy``
-orders, skips and trusts models by what the task log says, with the matrix as its prior.
+"""``LearnedPolicy`` orders, skips and trusts models by what the task log says, with the
+matrix as its prior (``escalator.learn.static`` has the interface and the static policy).
 
 The learned choice: for each model still allowed, the posterior probability ``p`` that
 its turn yields a verified result *in the current context* (nothing tried, local models
@@ -27,51 +27,17 @@ import random
 import threading
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Protocol
 
 from escalator.config import PolicyConfig, PolicyMode
 from escalator.learn.choice import Choice, ModelInfo, State, Trust
 from escalator.learn.evidence import Context, Trace, context_after
 from escalator.learn.stats import Beta, Evidence
 
-__all__ = ["LearnedPolicy", "Policy", "StaticPolicy"]
+__all__ = ["LearnedPolicy"]
 
 DEFAULT_TOKENS = (1500.0, 400.0)  # a turn's tokens in/out before any is observed
 
 Draw = Callable[[str, tuple[str, ...]], float]  # P(success | models failed)
-
-
-class Policy(Protocol):
-    """What the engine asks: the next model, and whether to trust a lone answer."""
-
-    @property
-    def mode(self) -> PolicyMode: ...
-
-    def choose_next(self, state: State) -> Choice: ...
-
-    def trust(self, task_type: str, model: str, configured: Sequence[str]) -> Trust: ...
-
-    def observe(self, trace: Trace) -> None: ...
-
-
-class StaticPolicy:
-    """The configured matrix: the chain in order, the configured trusted list."""
-
-    mode = PolicyMode.STATIC
-
-    def choose_next(self, state: State) -> Choice:
-        rest = state.remaining
-        if not rest:
-            return Choice(None, "end of the configured chain", self.mode)
-        return Choice(rest[0], "next in the configured chain", self.mode, order=rest)
-
-    def trust(self, task_type: str, model: str, configured: Sequence[str]) -> Trust:
-        listed = model in configured
-        why = "in the configured trusted list" if listed else "not in the configured trusted list"
-        return Trust(listed, None, 0, why)
-
-    def observe(self, trace: Trace) -> None:
-        return None
 
 
 class LearnedPolicy:
