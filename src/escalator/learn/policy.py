@@ -105,9 +105,10 @@ class LearnedPolicy:
         ctx = context_after(state.tried, self.is_local)
         best = self.success(t, state.chain, model, ctx)
         need = self.settings.min_turns_to_dominate
+        beaten_by = self._beaten_by(state, model)
         for failed in state.tried:
             succ, turns = self.evidence.after_failure(t, failed, model)
-            dominated = failed != model and self.dominates(state, failed, model)
+            dominated = failed in beaten_by
             if turns < need and not dominated:
                 continue
             prior = best.mean
@@ -266,7 +267,7 @@ class LearnedPolicy:
             p = draw(m, state.tried)
             c = self.turn_cost(state.task_type, m)
             return (
-                self._beaten(state, m),
+                bool(self._beaten_by(state, m)),
                 c / p if p > 0 else float("inf"),
                 state.chain.index(m),
             )
@@ -274,9 +275,9 @@ class LearnedPolicy:
         allowed = [m for m in state.remaining if m not in skipped]
         return tuple(sorted(allowed, key=index)), skipped
 
-    def _beaten(self, state: State, model: str) -> bool:
-        """A model that already failed this task dominates ``model``."""
-        return any(f != model and self.dominates(state, f, model) for f in state.tried)
+    def _beaten_by(self, state: State, model: str) -> list[str]:
+        """The models that already failed this task and dominate ``model``."""
+        return [f for f in state.tried if f != model and self.dominates(state, f, model)]
 
     def expected_cost(self, state: State, order: Sequence[str], draw: Draw) -> float:
         """Expected spend of walking ``order`` until a verified result (each turn's
@@ -301,7 +302,7 @@ class LearnedPolicy:
         for m in state.remaining:
             p, c = draw(m, state.tried), self.turn_cost(state.task_type, m)
             if c > 0 and (p <= 0 or c / p > self.settings.value_usd):
-                after = [f for f in state.tried if f != m and self.dominates(state, f, m)]
+                after = self._beaten_by(state, m)
                 since = f" (after {', '.join(after)} failed)" if after else ""
                 out[m] = (
                     f"expected ${c / max(p, 1e-9):.4f} per verified result now{since} "
